@@ -1,0 +1,11 @@
+"""The model zoo: one builder module per family, looked up by name through the registry."""
+
+from zoo.registry import (  # noqa: F401
+    ModelSpec,
+    Recipe,
+    builder_hparams,
+    create_model,
+    get_model_spec,
+    list_models,
+    register_model,
+)

@@ -1,0 +1,162 @@
+"""The model registry: every zoo model is a name.
+
+A builder module registers its function with `@register_model(...)`, declaring the task it solves,
+the data set it trains on by default, the input layout it expects and a training recipe that
+trains it well. Registration imports no Keras, so listing models stays instant; Keras is imported
+inside each builder when a model is actually built.
+"""
+
+import dataclasses
+import importlib
+from typing import Callable
+
+from harness.errors import UsageError
+
+# Modules that register models. Importing them is cheap: they import Keras lazily.
+_BUILDER_MODULES = ("mlp", "cnn", "resnet", "rnn", "lstm", "gru", "attention")
+
+TASKS = ("classification", "regression")
+# How a model wants its examples: `image` (H, W, C), `flat` (F,), `sequence` (T, F).
+LAYOUTS = ("image", "flat", "sequence")
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """A default training recipe. Every field has the meaning of the train.py flag of that name."""
+
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    schedule: str = "constant"
+    warmup_epochs: int = 0
+    epochs: int = 20
+    batch_size: int = 64
+    early_stopping: int = 0
+    clip_norm: float | None = None
+    augment: bool = False
+    weight_decay: float = 0.0  # used by adamw only
+    label_smoothing: float = 0.0  # classification only
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """What the registry knows about one model."""
+
+    name: str
+    builder: Callable
+    task: str
+    default_dataset: str
+    layout: str
+    recipe: Recipe
+    description: str
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+_loaded = False
+
+
+def register_model(*, task, default_dataset, layout, recipe=Recipe(), description=""):
+    """Decorator that registers a builder under its function name.
+
+    Args:
+        task: "classification" or "regression": the task the model is built for by default.
+        default_dataset: the data set `train.py --model NAME` uses when none is given.
+        layout: "image", "flat" or "sequence": the input layout the model expects.
+        recipe: the default `Recipe`.
+        description: one line for `--list-models`.
+
+    Raises:
+        ValueError: the name is registered already, or an argument is not one of the known values.
+    """
+    if task not in TASKS:
+        raise ValueError(f"task {task!r}; known: {', '.join(TASKS)}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout {layout!r}; known: {', '.join(LAYOUTS)}")
+
+    def decorator(builder):
+        name = builder.__name__
+        if name in _REGISTRY:
+            # timm only warns here; a silent overwrite hides a real mistake.
+            raise ValueError(f"model {name!r} is registered already")
+        _REGISTRY[name] = ModelSpec(
+            name=name,
+            builder=builder,
+            task=task,
+            default_dataset=default_dataset,
+            layout=layout,
+            recipe=recipe,
+            description=description or (builder.__doc__ or "").strip().splitlines()[0],
+        )
+        return builder
+
+    return decorator
+
+
+def _load_all():
+    global _loaded
+    if not _loaded:
+        for module in _BUILDER_MODULES:
+            importlib.import_module(f"zoo.{module}")
+        _loaded = True
+
+
+def list_models() -> list[str]:
+    """Returns the sorted names of every registered model."""
+    _load_all()
+    return sorted(_REGISTRY)
+
+
+def get_model_spec(name: str) -> ModelSpec:
+    """Returns the `ModelSpec` registered as `name`.
+
+    Raises:
+        UsageError: no model has that name; the message lists every known name.
+    """
+    _load_all()
+    if name not in _REGISTRY:
+        raise UsageError(f"unknown model {name!r}; known: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[name]
+
+
+def create_model(name, *, input_shape, num_outputs, task=None, **hparams):
+    """Builds the model registered as `name`.
+
+    Args:
+        name: a registered model name.
+        input_shape: the shape of one example, without the batch axis.
+        num_outputs: classes for classification, values for regression.
+        task: "classification" or "regression"; defaults to the model's own task.
+        **hparams: the builder's keyword arguments (widths, dropout_rate, ...).
+
+    Returns:
+        A `keras.Model` named `name`.
+
+    Raises:
+        UsageError: unknown name, task or hyperparameter.
+    """
+    spec = get_model_spec(name)
+    task = task or spec.task
+    if task not in TASKS:
+        raise UsageError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
+    known = builder_hparams(name)
+    unknown = sorted(set(hparams) - set(known))
+    if unknown:
+        raise UsageError(
+            f"model {name!r} has no hyperparameter {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known)) or 'none'}"
+        )
+    return spec.builder(
+        input_shape=tuple(input_shape), num_outputs=int(num_outputs), task=task, **hparams
+    )
+
+
+def builder_hparams(name: str) -> dict:
+    """Returns the builder's hyperparameters and their defaults (everything but the fixed ones)."""
+    import inspect
+
+    signature = inspect.signature(get_model_spec(name).builder)
+    fixed = {"input_shape", "num_outputs", "task"}
+    return {
+        key: param.default
+        for key, param in signature.parameters.items()
+        if key not in fixed and param.kind == param.KEYWORD_ONLY
+    }
