@@ -1,0 +1,44 @@
+"""Data augmentation with Keras preprocessing layers, placed inside the model.
+
+Inside the model, the layers run only in training (Keras skips them at inference), their random
+state lives in seed-generator variables that the checkpoint tracks (so resume stays exact), and
+the exported model needs no separate preprocessing step.
+"""
+
+# Digits are 8x8: one pixel of translation is 12.5%. Rotations stay small so a 6 stays a 6.
+IMAGE_TRANSLATION = 0.125
+IMAGE_ROTATION = 0.03  # fraction of a full turn (about 11 degrees)
+IMAGE_ZOOM = 0.1
+# Inputs are standardised, so this is noise at 5% of one standard deviation.
+SEQUENCE_NOISE = 0.05
+# Data sets whose mirror image is still a valid example of its class.
+FLIPPABLE = ("cifar10",)
+
+
+def augmentation_layers(layout: str, dataset: str, seed: int) -> list:
+    """Returns the augmentation layers that fit this data, in order."""
+    import keras
+
+    layers = keras.layers
+    if layout == "image":
+        chosen = []
+        if dataset in FLIPPABLE:
+            chosen.append(layers.RandomFlip("horizontal", seed=seed))
+        chosen += [
+            layers.RandomTranslation(IMAGE_TRANSLATION, IMAGE_TRANSLATION, fill_mode="constant", seed=seed + 1),
+            layers.RandomRotation(IMAGE_ROTATION, fill_mode="constant", seed=seed + 2),
+            layers.RandomZoom(IMAGE_ZOOM, fill_mode="constant", seed=seed + 3),
+        ]
+        return chosen
+    return [layers.GaussianNoise(SEQUENCE_NOISE, seed=seed)]
+
+
+def with_augmentation(model, layout: str, dataset: str, seed: int):
+    """Wraps `model` so that augmentation runs first; the wrapper keeps the model's name."""
+    import keras
+
+    inputs = keras.Input(model.input_shape[1:], name="inputs")
+    x = inputs
+    for layer in augmentation_layers(layout, dataset, seed):
+        x = layer(x)
+    return keras.Model(inputs, model(x), name=model.name)

@@ -1,0 +1,107 @@
+"""The harness's Keras callbacks: the epoch history file and checkpoint saving.
+
+Everything else (early stopping, the plateau schedule, the progress bar) is Keras's own.
+"""
+
+import csv
+import os
+import time
+from pathlib import Path
+
+import keras
+import pandas as pd
+
+from harness.atomic import write_text_atomic
+from harness.optimizers import current_learning_rate
+
+
+class HistoryWriter(keras.callbacks.Callback):
+    """Appends one row per epoch to history.csv and syncs it to disk.
+
+    Hand-written rather than Keras's CSVLogger: that numbers epochs from 0, has no learning-rate
+    column, and cannot drop the rows of epochs a crash lost, which then return as duplicates
+    after a resume (`truncate_history` does that here).
+    """
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = Path(path)
+        self._started = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch + 1}
+        row.update({key: float(value) for key, value in sorted((logs or {}).items())
+                    if key != "learning_rate"})
+        row["learning_rate"] = current_learning_rate(self.model.optimizer)
+        row["epoch_seconds"] = round(time.perf_counter() - self._started, 4)
+        self._append(row)
+
+    def _append(self, row: dict) -> None:
+        exists = self.path.exists() and self.path.stat().st_size > 0
+        if exists:
+            with open(self.path, newline="") as handle:
+                fields = next(csv.reader(handle))
+        else:
+            fields = list(row)
+        with open(self.path, "a", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+            if not exists:
+                writer.writeheader()
+            writer.writerow(row)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def truncate_history(path, last_epoch: int) -> None:
+    """Keeps only the rows of epochs 1..last_epoch (the ones the restored checkpoint has seen)."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    history = pd.read_csv(path)
+    kept = history[history["epoch"] <= last_epoch].drop_duplicates("epoch", keep="last")
+    if len(kept) != len(history):
+        write_text_atomic(path, kept.to_csv(index=False))
+
+
+class CheckpointSaver(keras.callbacks.Callback):
+    """Saves a checkpoint after every epoch (and every N steps) through the CheckpointStore.
+
+    It must come after EarlyStopping and ReduceLROnPlateau in the callback list: their
+    `on_epoch_end` has then run, so the counters it captures include this epoch, and their
+    `on_train_begin` has reset them before `on_train_begin` here restores the saved values.
+    """
+
+    def __init__(self, store, state, *, early_stopping=None, plateau=None,
+                 steps_per_epoch, save_every_steps=None):
+        super().__init__()
+        self.store = store
+        self.state = state
+        self.early_stopping = early_stopping
+        self.plateau = plateau
+        self.steps_per_epoch = steps_per_epoch
+        self.save_every_steps = save_every_steps
+
+    def on_train_begin(self, logs=None):
+        self.state.apply(early_stopping=self.early_stopping, plateau=self.plateau)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not self.save_every_steps:
+            return
+        step = int(self.model.optimizer.iterations.numpy())
+        if step % self.save_every_steps or step % self.steps_per_epoch == 0:
+            return  # not due, or an epoch-end save follows anyway
+        epochs_done = step // self.steps_per_epoch
+        self._save(epoch=epochs_done, step=step, metrics={}, kind="step")
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = int(self.model.optimizer.iterations.numpy())
+        metrics = {key: float(value) for key, value in (logs or {}).items()}
+        self._save(epoch=epoch + 1, step=step, metrics=metrics, kind="epoch")
+
+    def _save(self, *, epoch, step, metrics, kind):
+        self.state.capture(early_stopping=self.early_stopping, plateau=self.plateau,
+                           epoch=epoch, step=step)
+        self.store.save(epoch=epoch, step=step, metrics=metrics, kind=kind)

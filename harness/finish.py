@@ -1,0 +1,88 @@
+"""The end of a run: best weights back, test metrics, model.keras, summary.json, curves, a report."""
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from harness.atomic import write_json_atomic
+from harness.fitting import EVAL_BATCH_MULTIPLIER
+from harness.pipeline import eval_dataset
+
+
+def finish_run(prepared, model, outcome, *, train_seconds: float) -> dict:
+    """Writes model.keras, summary.json and training_curves.png; prints and returns the summary."""
+    config, data, run_dir = prepared.config, prepared.data, prepared.run_dir
+    weights_from = f"final (epoch {int(outcome.state.epoch.numpy())})"
+    if outcome.early_stopping is not None and outcome.store.best() is not None:
+        entry = outcome.store.restore("best")
+        weights_from = f"best ({entry['name']}, epoch {entry['epoch']})"
+    one_hot = data.num_outputs if config.label_smoothing else None
+    test = eval_dataset(data.x_test, data.y_test, batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER,
+                        one_hot_classes=one_hot)
+    test_metrics = model.evaluate(test, verbose=0, return_dict=True)
+    if data.task == "regression":
+        test_metrics["mse"] = test_metrics["loss"]
+    save_model_atomic(model, run_dir / "model.keras")
+    summary = _summary(prepared, model, outcome, test_metrics, train_seconds, weights_from)
+    write_json_atomic(run_dir / "summary.json", summary)
+    _plot_curves(run_dir)
+    print_summary(summary, run_dir)
+    return summary
+
+
+def save_model_atomic(model, path: Path) -> None:
+    """model.save to a temporary .keras file, then os.replace onto `path`."""
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def _summary(prepared, model, outcome, test_metrics, train_seconds, weights_from) -> dict:
+    config = prepared.config
+    history = _read_history(prepared.run_dir)
+    best = outcome.store.best()
+    return {
+        "model": config.model,
+        "dataset": config.dataset,
+        "task": prepared.data.task,
+        "params": int(model.count_params()),
+        "epochs_planned": config.epochs,
+        "epochs_run": int(history["epoch"].max()) if len(history) else 0,
+        "stopped_early": bool(getattr(outcome.early_stopping, "stopped_epoch", 0)),
+        "monitor": config.monitor,
+        "best_epoch": best["epoch"] if best else None,
+        "best_value": best["metrics"].get(config.monitor) if best else None,
+        "best_checkpoint": best["name"] if best else None,
+        "weights": weights_from,
+        "train_seconds_this_session": round(train_seconds, 2),
+        "test": {key: float(value) for key, value in test_metrics.items()},
+    }
+
+
+def _read_history(run_dir: Path) -> pd.DataFrame:
+    path = run_dir / "history.csv"
+    return pd.read_csv(path) if path.exists() and path.stat().st_size else pd.DataFrame({"epoch": []})
+
+
+def _plot_curves(run_dir: Path) -> None:
+    from harness.reports.curves import plot_training_curves
+
+    if (run_dir / "history.csv").exists():
+        plot_training_curves(run_dir / "history.csv", run_dir / "training_curves.png")
+
+
+def print_summary(summary: dict, run_dir: Path) -> None:
+    """A short human summary at the end of training."""
+    test = ", ".join(f"{key} {value:.4g}" for key, value in summary["test"].items())
+    best = ""
+    if summary["best_epoch"] is not None and summary["best_value"] is not None:
+        best = f"; best {summary['monitor']} {summary['best_value']:.4g} at epoch {summary['best_epoch']}"
+    stopped = " (stopped early)" if summary["stopped_early"] else ""
+    print(f"\n{summary['model']} on {summary['dataset']}: {summary['epochs_run']} epochs{stopped}{best}")
+    print(f"test ({summary['weights']} weights): {test}")
+    print(f"run folder: {run_dir}")

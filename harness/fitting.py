@@ -1,0 +1,111 @@
+"""The fit itself: compile, restore on resume, callbacks, and `model.fit` over the epoch range."""
+
+import dataclasses
+import sys
+
+from harness.callbacks import CheckpointSaver, HistoryWriter, truncate_history
+from harness.config import monitor_mode
+from harness.errors import UsageError
+from harness.model_factory import compile_model
+from harness.optimizers import plateau_callback
+from harness.pipeline import eval_dataset, steps_per_epoch, train_dataset
+
+# Validation runs in larger batches than training: no gradients, so memory allows it.
+EVAL_BATCH_MULTIPLIER = 4
+
+
+@dataclasses.dataclass
+class FitOutcome:
+    """What fit_run leaves for the summary."""
+
+    store: object
+    state: object
+    initial_epoch: int
+    early_stopping: object
+
+
+def fit_run(prepared, model) -> FitOutcome:
+    """Trains `model` for the prepared run, resuming from its newest valid checkpoint if asked."""
+    from harness.checkpoints import CheckpointStore, RetentionPolicy
+    from harness.training_state import TrainingState
+
+    config, data = prepared.config, prepared.data
+    steps = steps_per_epoch(len(data.x_train), config.batch_size)
+    optimizer = compile_model(model, config, task=data.task, steps_per_epoch=steps)
+    state = TrainingState(model, optimizer)
+    policy = RetentionPolicy(keep_last=config.keep_last, keep_best=config.keep_best,
+                             monitor=config.monitor, mode=monitor_mode(config.monitor),
+                             keep_every=config.keep_every)
+    store = CheckpointStore(prepared.run_dir, state.checkpoint, policy, async_save=config.async_save)
+    start_step = 0
+    if prepared.resume:
+        start_step = _restore(store, state, prepared.run_dir)
+    early_stopping = _early_stopping(config)
+    callbacks = _callbacks(prepared, store, state, early_stopping, steps)
+    try:
+        _fit_from(model, prepared, callbacks, start_step, steps)
+    finally:
+        store.close()
+    return FitOutcome(store, state, start_step // steps, early_stopping)
+
+
+def _restore(store, state, run_dir) -> int:
+    entry = store.restore("latest")
+    if entry is None:
+        raise UsageError(f"--resume: {run_dir} has no checkpoint yet; train it again with --overwrite")
+    epoch = int(state.epoch.numpy())
+    truncate_history(run_dir / "history.csv", epoch)
+    print(f"resumed from {entry['name']} (epoch {epoch}, step {int(state.step.numpy())})", flush=True)
+    return int(state.step.numpy())
+
+
+def _early_stopping(config):
+    if not config.early_stopping:
+        return None
+    import keras
+
+    # Best weights come back from the best checkpoint at the end (see finish.py): unlike
+    # Keras's in-memory copy, that survives a resume.
+    return keras.callbacks.EarlyStopping(
+        monitor=config.monitor, mode=monitor_mode(config.monitor),
+        patience=config.early_stopping, restore_best_weights=False,
+    )
+
+
+def _callbacks(prepared, store, state, early_stopping, steps) -> list:
+    config = prepared.config
+    plateau = plateau_callback(config)
+    # Order matters: see CheckpointSaver.
+    callbacks = [early_stopping, HistoryWriter(prepared.run_dir / "history.csv"), plateau,
+                 CheckpointSaver(store, state, early_stopping=early_stopping, plateau=plateau,
+                                 steps_per_epoch=steps, save_every_steps=config.save_every_steps)]
+    return [callback for callback in callbacks if callback is not None]
+
+
+def _fit_from(model, prepared, callbacks, start_step: int, steps: int) -> None:
+    """Runs model.fit from `start_step`; a mid-epoch start first finishes that epoch alone."""
+    config, data = prepared.config, prepared.data
+    epoch, done_in_epoch = divmod(start_step, steps)
+    one_hot = data.num_outputs if config.label_smoothing else None
+    validation = eval_dataset(data.x_val, data.y_val, batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER,
+                              one_hot_classes=one_hot)
+    verbose = 1 if sys.stdout.isatty() else 2
+
+    def fit(first_epoch, last_epoch, skip=0):
+        dataset = train_dataset(data.x_train, data.y_train, batch_size=config.batch_size,
+                                seed=config.seed, start_epoch=first_epoch, epochs=last_epoch,
+                                one_hot_classes=one_hot).skip(skip)
+        model.fit(dataset, epochs=last_epoch, initial_epoch=first_epoch,
+                  steps_per_epoch=steps - skip, validation_data=validation,
+                  callbacks=callbacks, verbose=verbose)
+
+    if done_in_epoch:
+        # A step checkpoint: the rest of its epoch, in the same order, then the following ones.
+        fit(epoch, epoch + 1, skip=done_in_epoch)
+        epoch += 1
+        if any(getattr(c, "stopped_epoch", 0) for c in callbacks) or model.stop_training:
+            return
+    if epoch < config.epochs:
+        fit(epoch, config.epochs)
+    else:
+        print(f"nothing to train: the run has done {epoch} of {config.epochs} epochs", flush=True)

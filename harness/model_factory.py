@@ -1,0 +1,63 @@
+"""Building and compiling a run's model, the same way in training, resume, evaluation and export."""
+
+from harness.augment import with_augmentation
+from harness.errors import UsageError
+from harness.optimizers import build_optimizer
+
+
+def build_model(model_info: dict, *, augment: bool, dataset: str, seed: int):
+    """Builds the architecture described by run.json's "model" section.
+
+    Args:
+        model_info: name, task, layout, input_shape, num_outputs and hparams.
+        augment: wrap the model with the augmentation layers it was trained with.
+        dataset: the training data set (decides which augmentations fit).
+        seed: the run's seed (seeds the augmentation layers).
+
+    Raises:
+        UsageError: the hyperparameters cannot build a model (Keras's reason is quoted).
+    """
+    from zoo import create_model
+
+    try:
+        model = create_model(
+            model_info["name"], input_shape=model_info["input_shape"],
+            num_outputs=model_info["num_outputs"], task=model_info["task"],
+            **model_info["hparams"],
+        )
+    except (ValueError, TypeError) as error:
+        raise UsageError(
+            f"model {model_info['name']!r} cannot be built with {model_info['hparams']}: {error}"
+        ) from None
+    if augment:
+        model = with_augmentation(model, model_info["layout"], dataset, seed)
+    return model
+
+
+def loss_and_metrics(task: str, label_smoothing: float = 0.0):
+    """The loss and metrics for a task; metric names are what history.csv and summaries show."""
+    import keras
+
+    if task == "regression":
+        return keras.losses.MeanSquaredError(), [keras.metrics.MeanAbsoluteError(name="mae")]
+    if label_smoothing:
+        return (keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
+                [keras.metrics.CategoricalAccuracy(name="accuracy")])
+    return (keras.losses.SparseCategoricalCrossentropy(),
+            [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+
+
+def compile_model(model, config, *, task: str, steps_per_epoch: int):
+    """Compiles `model` with the recipe's optimizer, loss and metrics; returns the optimizer.
+
+    The optimizer is built right away so that its slot variables exist before a checkpoint is
+    restored into them.
+    """
+    optimizer = build_optimizer(config, steps_per_epoch)
+    loss, metrics = loss_and_metrics(task, config.label_smoothing or 0.0)
+    model.compile(
+        optimizer=optimizer, loss=loss, metrics=metrics,
+        jit_compile=bool(config.xla), steps_per_execution=config.steps_per_execution,
+    )
+    optimizer.build(model.trainable_variables)
+    return optimizer

@@ -1,0 +1,121 @@
+"""Run folders: where a run lives, what marks one, and its run.json.
+
+A run folder holds run.json, history.csv, manifest.json, ckpt/, model.keras, summary.json and
+training_curves.png. These names are the only files the harness ever replaces or removes there.
+"""
+
+import datetime
+import json
+import platform
+import shutil
+from pathlib import Path
+
+from harness.atomic import write_json_atomic
+from harness.errors import UsageError
+
+DEFAULT_ROOT = Path("checkpoints")
+RUN_FILES = ("run.json", "history.csv", "summary.json", "model.keras", "training_curves.png",
+             "manifest.json")
+RUN_JSON_FORMAT = 1
+
+
+def default_run_dir(model: str, dataset: str, seed: int, root=DEFAULT_ROOT) -> Path:
+    """checkpoints/<model>/<time>-<dataset>-s<seed>, made unique with a counter if needed."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    safe_dataset = Path(dataset.split(":", 1)[-1]).stem if ":" in dataset else dataset
+    base = Path(root) / model / f"{stamp}-{safe_dataset}-s{seed}"
+    candidate, counter = base, 1
+    while candidate.exists():
+        counter += 1
+        candidate = base.with_name(f"{base.name}-{counter}")
+    return candidate
+
+
+def holds_run(run_dir: Path) -> bool:
+    """True if the folder holds (part of) a training run."""
+    return any((run_dir / name).exists() for name in ("run.json", "manifest.json", "ckpt"))
+
+
+def check_run_dir(run_dir: Path, *, resume: bool, overwrite: bool) -> None:
+    """Refuses folders that cannot take this run, before anything is written.
+
+    Raises:
+        UsageError: the path is a file; a run is there and neither --resume nor --overwrite was
+            given; --resume was given but there is no run to resume.
+    """
+    if run_dir.exists() and not run_dir.is_dir():
+        raise UsageError(f"--run-dir {run_dir} is a file; give a folder path")
+    if resume and overwrite:
+        raise UsageError("--resume and --overwrite contradict each other; choose one")
+    if resume:
+        if not (run_dir / "run.json").is_file():
+            raise UsageError(f"--resume: {run_dir} holds no run (no run.json); train without --resume")
+        return
+    if holds_run(run_dir) and not overwrite:
+        raise UsageError(
+            f"{run_dir} already holds a run; use --resume to continue it or --overwrite to start afresh"
+        )
+
+
+def clear_run(run_dir: Path) -> None:
+    """Removes what an earlier run wrote here (for --overwrite), and nothing else."""
+    for name in RUN_FILES:
+        path = run_dir / name
+        if path.is_file():
+            path.unlink()
+    ckpt = run_dir / "ckpt"
+    if ckpt.is_dir():
+        for path in ckpt.iterdir():
+            if path.name == "checkpoint" or path.name.startswith("ckpt-"):
+                path.unlink()
+        if not any(ckpt.iterdir()):
+            ckpt.rmdir()
+    reports = run_dir / "reports"
+    if reports.is_dir():
+        shutil.rmtree(reports)
+
+
+def library_versions() -> dict:
+    """Versions of the libraries a run's numbers depend on."""
+    import keras
+    import numpy
+    import sklearn
+    import tensorflow
+
+    return {"python": platform.python_version(), "tensorflow": tensorflow.__version__,
+            "keras": keras.__version__, "numpy": numpy.__version__, "scikit-learn": sklearn.__version__}
+
+
+def write_run_json(run_dir: Path, *, config: dict, model: dict, data: dict, command: list) -> dict:
+    """Writes run.json atomically and returns its content."""
+    content = {
+        "format": RUN_JSON_FORMAT,
+        "created": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": command,
+        "config": config,
+        "model": model,
+        "data": data,
+        "versions": library_versions(),
+    }
+    write_json_atomic(run_dir / "run.json", content)
+    return content
+
+
+def read_run_json(run_dir) -> dict:
+    """Reads a run's run.json.
+
+    Raises:
+        UsageError: the folder does not exist, is a file, or holds no readable run.json.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.exists():
+        raise UsageError(f"run folder {run_dir} does not exist")
+    if not run_dir.is_dir():
+        raise UsageError(f"{run_dir} is a file, not a run folder")
+    path = run_dir / "run.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise UsageError(f"{run_dir} holds no run.json; is it a run folder?") from None
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{path} is damaged ({error.msg} at line {error.lineno})") from None

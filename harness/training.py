@@ -1,0 +1,117 @@
+"""One training run, from a configuration to a complete run folder.
+
+Everything that can be wrong with the user's input (model, data, recipe, run folder, devices)
+is checked before the run folder is created, so bad input leaves nothing behind.
+"""
+
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+from harness.config import TrainConfig, resolve_config
+from harness.errors import UsageError
+from harness.hparams import coerce_hparams
+from harness.runs import check_run_dir, clear_run, default_run_dir, read_run_json, write_run_json
+
+# Flags that may differ on --resume because they do not change the numbers.
+RESUME_RUNTIME_FIELDS = ("device", "async_save", "steps_per_execution", "run_dir")
+
+
+@dataclasses.dataclass
+class PreparedRun:
+    """A run whose inputs are all checked and loaded, ready to train."""
+
+    config: TrainConfig
+    run_dir: Path
+    data: object  # harness.data.DataSplits
+    model_info: dict
+    resume: bool
+    overwrite: bool
+
+
+def prepare(config: TrainConfig, *, resume=False, overwrite=False) -> PreparedRun:
+    """Checks and loads everything a run needs, writing nothing."""
+    from harness.data import load_dataset
+    from zoo import builder_hparams, get_model_spec
+
+    if resume:
+        config = _resume_config(config)
+    spec = get_model_spec(config.model)
+    dataset = config.dataset or spec.default_dataset
+    config = dataclasses.replace(config, dataset=dataset)
+    hparams = {**builder_hparams(spec.name), **coerce_hparams(config.hparams, builder_hparams(spec.name), spec.name)}
+    normalization = _saved_normalization(config) if resume else None
+    data = load_dataset(dataset, layout=spec.layout, seed=config.seed, target=config.target,
+                        normalization=normalization, options=config.data_options)
+    config = resolve_config(config, spec.recipe, task=data.task)
+    run_dir = Path(config.run_dir) if config.run_dir else default_run_dir(spec.name, dataset, config.seed)
+    check_run_dir(run_dir, resume=resume, overwrite=overwrite)
+    model_info = {"name": spec.name, "task": data.task, "layout": spec.layout,
+                  "input_shape": list(data.input_shape), "num_outputs": data.num_outputs,
+                  "hparams": hparams}
+    config = dataclasses.replace(config, run_dir=str(run_dir))
+    return PreparedRun(config, run_dir, data, model_info, resume, overwrite)
+
+
+def _resume_config(given: TrainConfig) -> TrainConfig:
+    if not given.run_dir:
+        raise UsageError("--resume needs --run-dir DIR: the run to continue")
+    run = read_run_json(given.run_dir)
+    saved = TrainConfig.from_dict(run["config"])
+    if given.model and given.model != saved.model:
+        raise UsageError(f"--model {given.model}: the run in {given.run_dir} trains {saved.model!r}")
+    changes = {name: getattr(given, name) for name in RESUME_RUNTIME_FIELDS}
+    if given.epochs is not None:
+        changes["epochs"] = given.epochs
+    return dataclasses.replace(saved, **changes)
+
+
+def _saved_normalization(config: TrainConfig):
+    return read_run_json(config.run_dir)["data"].get("normalization")
+
+
+def run(prepared: PreparedRun, *, command=None) -> dict:
+    """Trains a prepared run and returns its summary (also written to summary.json)."""
+    import keras
+
+    from harness.checkpoints import RunLock
+    from harness.devices import configure_devices
+    from harness.finish import finish_run
+    from harness.fitting import fit_run
+    from harness.model_factory import build_model
+
+    config = prepared.config
+    plan = configure_devices(config.device, mixed_precision=config.mixed_precision, xla=config.xla)
+    print(plan.describe(cpu_count=_cpu_count()), flush=True)
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(prepared.model_info, augment=config.augment, dataset=config.dataset, seed=config.seed)
+    prepared.run_dir.mkdir(parents=True, exist_ok=True)
+    with RunLock(prepared.run_dir):
+        if prepared.overwrite:
+            clear_run(prepared.run_dir)
+        if not prepared.resume:
+            _write_run_json(prepared, model, command)
+        started = time.perf_counter()
+        outcome = fit_run(prepared, model)
+        return finish_run(prepared, model, outcome, train_seconds=time.perf_counter() - started)
+
+
+def _write_run_json(prepared: PreparedRun, model, command) -> None:
+    data = prepared.data
+    model_info = dict(prepared.model_info, params=int(model.count_params()))
+    write_run_json(
+        prepared.run_dir, config=prepared.config.to_dict(), model=model_info,
+        data={"spec": data.name, "task": data.task, "layout": data.layout,
+              "class_names": data.class_names, "normalization": data.normalization,
+              "info": data.info, "seed": prepared.config.seed, "target": prepared.config.target,
+              "options": prepared.config.data_options},
+        command=command or sys.argv,
+    )
+
+
+def _cpu_count():
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+

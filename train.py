@@ -1,0 +1,36 @@
+"""Train a zoo model: `python train.py --model lstm`. See --help and the README."""
+
+import os
+import sys
+
+from harness.errors import EXIT_USAGE, UsageError
+
+
+def main(argv=None) -> int:
+    """Parses flags, trains, and maps bad input to one line on stderr with exit code 2."""
+    from harness.train_args import build_parser, config_from_args
+
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.list_models or args.list_datasets:
+            from harness.listing import print_datasets, print_models
+
+            print_models() if args.list_models else print_datasets()
+            return 0
+        if not args.verbose:
+            # TensorFlow's C++ start-up log is noise to most users; --verbose brings it back.
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        from harness.training import prepare, run
+
+        config = config_from_args(args)
+        prepared = prepare(config, resume=args.resume, overwrite=args.overwrite)
+        run(prepared, command=["train.py", *argv])
+        return 0
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
