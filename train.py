@@ -1,6 +1,5 @@
 """Train a zoo model: `python train.py --model lstm`. See --help and the README."""
 
-import os
 import sys
 
 from harness.errors import EXIT_USAGE, UsageError
@@ -18,10 +17,10 @@ def main(argv=None) -> int:
 
             print_models() if args.list_models else print_datasets()
             return 0
-        if not args.verbose:
-            # TensorFlow's C++ start-up log is noise to most users; --verbose brings it back.
-            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        from harness.tf_runtime import import_tensorflow
         from harness.training import prepare, run
+
+        import_tensorflow(verbose=args.verbose)
 
         config = config_from_args(args)
         prepared = prepare(config, resume=args.resume, overwrite=args.overwrite)

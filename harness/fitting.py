@@ -97,7 +97,8 @@ def _fit_from(model, prepared, callbacks, start_step: int, steps: int) -> None:
                                 one_hot_classes=one_hot).skip(skip)
         model.fit(dataset, epochs=last_epoch, initial_epoch=first_epoch,
                   steps_per_epoch=steps - skip, validation_data=validation,
-                  callbacks=callbacks, verbose=verbose)
+                  callbacks=callbacks, verbose=verbose,
+                  shuffle=False)  # the pipeline owns the order
 
     if done_in_epoch:
         # A step checkpoint: the rest of its epoch, in the same order, then the following ones.

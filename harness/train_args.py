@@ -89,7 +89,7 @@ def _add_run_flags(group) -> None:
 
 def config_from_args(args) -> TrainConfig:
     """Builds the (unresolved) `TrainConfig` from parsed flags."""
-    if not args.model:
+    if not args.model and not args.resume:
         raise UsageError("train.py needs --model NAME (see --list-models)")
     if args.keep_best < 0 or (args.keep_every is not None and args.keep_every < 1):
         raise UsageError("--keep-best must be >= 0 and --keep-every >= 1")
@@ -98,7 +98,7 @@ def config_from_args(args) -> TrainConfig:
     if args.steps_per_execution < 1:
         raise UsageError(f"--steps-per-execution must be >= 1, got {args.steps_per_execution}")
     return TrainConfig(
-        model=args.model, dataset=args.dataset, target=args.target,
+        model=args.model or "", dataset=args.dataset, target=args.target,
         data_options=split_pairs(args.data_opt, "--data-opt"),
         hparams=split_pairs(args.hparams, "--set"),
         optimizer=args.optimizer, lr=args.lr, schedule=args.schedule,

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from harness.atomic import write_json_atomic
 from harness.config import TrainConfig, resolve_config
 from harness.errors import UsageError
 from harness.hparams import coerce_hparams
@@ -62,8 +63,11 @@ def _resume_config(given: TrainConfig) -> TrainConfig:
     if given.model and given.model != saved.model:
         raise UsageError(f"--model {given.model}: the run in {given.run_dir} trains {saved.model!r}")
     changes = {name: getattr(given, name) for name in RESUME_RUNTIME_FIELDS}
-    if given.epochs is not None:
+    if given.epochs is not None and given.epochs != saved.epochs:
         changes["epochs"] = given.epochs
+        if saved.schedule not in ("constant", "plateau"):
+            print(f"note: --epochs {given.epochs} (was {saved.epochs}): the {saved.schedule} "
+                  f"schedule is recomputed over {given.epochs} epochs", flush=True)
     return dataclasses.replace(saved, **changes)
 
 
@@ -90,7 +94,9 @@ def run(prepared: PreparedRun, *, command=None) -> dict:
     with RunLock(prepared.run_dir):
         if prepared.overwrite:
             clear_run(prepared.run_dir)
-        if not prepared.resume:
+        if prepared.resume:
+            _record_epochs(prepared)
+        else:
             _write_run_json(prepared, model, command)
         started = time.perf_counter()
         outcome = fit_run(prepared, model)
@@ -108,6 +114,14 @@ def _write_run_json(prepared: PreparedRun, model, command) -> None:
               "options": prepared.config.data_options},
         command=command or sys.argv,
     )
+
+
+def _record_epochs(prepared: PreparedRun) -> None:
+    """Keeps run.json's planned epochs in step with a resume that extends the run."""
+    run = read_run_json(prepared.run_dir)
+    if run["config"]["epochs"] != prepared.config.epochs:
+        run["config"]["epochs"] = prepared.config.epochs
+        write_json_atomic(prepared.run_dir / "run.json", run)
 
 
 def _cpu_count():
