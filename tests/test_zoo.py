@@ -1,0 +1,153 @@
+"""Every registered model builds, trains a step, and survives a save and reload, at tiny sizes."""
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+import zoo.layers  # registers the custom layers, as any user of load_model must
+from harness.errors import UsageError
+
+# Tiny hyperparameters for every registered model; a new model without an entry fails the test.
+TINY_HPARAMS = {
+    "mlp": {"widths": (8, 4), "batch_norm": True},
+    "cnn": {"filters": (4, 8, 8), "dense_units": 8, "batch_norm": True},
+    "resnet": {"filters": (4, 8)},
+    "rnn": {"units": (8, 4)},
+    "lstm": {"units": [8, 4]},  # a list, as `--set units=8,4` may deliver it
+    "gru": {"units": 8},  # a bare int means one layer
+    "attention": {"model_dim": 8, "num_heads": 2, "ff_dim": 8, "num_blocks": 2},
+}
+TINY_SHAPES = {"image": (8, 8, 1), "flat": (16,), "sequence": (12, 3)}
+NUM_OUTPUTS = 3
+TASKS = ("classification", "regression")
+
+
+def _examples(input_shape, *, task, count=8, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(count, *input_shape)).astype("float32")
+    if task == "classification":
+        y = rng.integers(0, NUM_OUTPUTS, size=count)
+    else:
+        y = rng.normal(size=(count, NUM_OUTPUTS)).astype("float32")
+    return x, y
+
+
+def _build(name, *, task, input_shape=None):
+    input_shape = input_shape or TINY_SHAPES[zoo.get_model_spec(name).layout]
+    return zoo.create_model(
+        name, input_shape=input_shape, num_outputs=NUM_OUTPUTS, task=task, **TINY_HPARAMS[name]
+    )
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_model_builds_trains_and_reloads(name, task, tmp_path):
+    model = _build(name, task=task)
+    x, y = _examples(model.input_shape[1:], task=task)
+
+    assert model.name == name
+    outputs = np.asarray(model(x, training=False))
+    assert outputs.shape == (len(x), NUM_OUTPUTS)
+    assert np.isfinite(outputs).all()
+
+    loss = "sparse_categorical_crossentropy" if task == "classification" else "mse"
+    # The model's own task trains as train.py trains it by default: a traced graph, no XLA. The
+    # other task only swaps the head, so it runs eagerly: tracing costs seconds, eager steps don't.
+    own_task = task == zoo.get_model_spec(name).task
+    model.compile(optimizer="adam", loss=loss, jit_compile=False, run_eagerly=not own_task)
+    weights_before = [np.array(w) for w in model.trainable_weights]
+    history = model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert any(
+        not np.array_equal(before, np.asarray(after))
+        for before, after in zip(weights_before, model.trainable_weights)
+    )
+
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    reloaded = keras.saving.load_model(path)
+    assert reloaded.name == name
+    np.testing.assert_array_equal(
+        np.asarray(reloaded(x, training=False)), np.asarray(model(x, training=False))
+    )
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("input_shape", [(8, 8, 1), (28, 28, 1), (32, 32, 3)])
+@pytest.mark.parametrize("name", ["cnn", "resnet"])
+def test_image_models_fit_every_image_size(name, input_shape):
+    model = _build(name, task="classification", input_shape=input_shape)
+    x, _ = _examples(input_shape, task="classification", count=2)
+
+    outputs = np.asarray(model(x, training=False))
+    assert outputs.shape == (2, NUM_OUTPUTS)
+    assert np.isfinite(outputs).all()
+    feature_sides = [
+        min(layer.output.shape[1:3]) for layer in model.layers if len(layer.output.shape) == 4
+    ]
+    # Pooling stops while maps are still at least 2x2, and larger images do get pooled.
+    assert min(feature_sides) >= 2
+    assert min(feature_sides) < min(input_shape[:2])
+
+
+def test_lstm_classification_head_gives_probabilities():
+    model = _build("lstm", task="classification")
+    x, _ = _examples(model.input_shape[1:], task="classification")
+
+    probabilities = np.asarray(model(x, training=False))
+
+    assert (probabilities >= 0).all()
+    np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, rtol=1e-5)
+    assert zoo.get_model_spec("lstm").task == "regression"
+
+
+@pytest.mark.parametrize("name", ["mlp", "attention", "gru"])
+def test_head_stays_float32_under_mixed_precision(name):
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = _build(name, task="classification")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    x, _ = _examples(model.input_shape[1:], task="classification")
+
+    outputs = model(x, training=False)
+
+    assert keras.backend.standardize_dtype(outputs.dtype) == "float32"
+    np.testing.assert_allclose(np.asarray(outputs).sum(axis=-1), 1.0, rtol=1e-5)
+
+
+def test_custom_layers_round_trip_their_config():
+    block = zoo.layers.TransformerBlock(
+        16, num_heads=4, ff_dim=8, dropout_rate=0.2, activation="gelu", epsilon=1e-5
+    )
+    positions = zoo.layers.PositionalEmbedding(12, initializer="zeros")
+
+    for layer in (block, positions):
+        config = layer.get_config()
+        assert type(layer).from_config(config).get_config() == config
+    assert block.get_config()["model_dim"] == 16
+    assert block.get_config()["ff_dim"] == 8
+
+
+def test_transformer_block_rejects_inputs_of_the_wrong_width():
+    block = zoo.layers.TransformerBlock(8, num_heads=2)
+
+    with pytest.raises(ValueError, match="project them to 8"):
+        block(np.zeros((1, 4, 6), dtype="float32"))
+
+
+@pytest.mark.parametrize(
+    "name, input_shape, hparams, message",
+    [
+        ("cnn", (64,), {}, r"needs inputs shaped \(height, width, channels\); got \(64,\)"),
+        ("gru", (8, 8, 1), {}, r"\(timesteps, features\)"),
+        ("mlp", (16,), {"widths": []}, "widths must be a positive int"),
+        ("resnet", (8, 8, 1), {"dropout_rate": 1.5}, r"dropout_rate must be in \[0, 1\)"),
+        ("attention", (12, 3), {"model_dim": 6, "num_heads": 4}, "must divide model_dim 6"),
+    ],
+)
+def test_bad_shapes_and_hparams_raise_usage_errors(name, input_shape, hparams, message):
+    with pytest.raises(UsageError, match=message):
+        zoo.create_model(name, input_shape=input_shape, num_outputs=NUM_OUTPUTS, **hparams)

@@ -1,0 +1,35 @@
+"""A GRU sequence classifier."""
+
+from zoo.registry import Recipe, register_model
+from zoo.rnn import recurrent_model
+
+
+@register_model(
+    task="classification",
+    default_dataset="waveforms",
+    layout="sequence",
+    recipe=Recipe(optimizer="adam", lr=3e-3, schedule="cosine", epochs=20, batch_size=64),
+    description="GRU sequence classifier",
+)
+def gru(*, input_shape, num_outputs, task="classification", units=(32,), dropout_rate=0.1):
+    """Builds a GRU sequence model.
+
+    Args:
+        input_shape: (timesteps, features).
+        num_outputs: classes for classification, values for regression.
+        task: "classification" or "regression".
+        units: units of each stacked GRU layer, first to last.
+        dropout_rate: dropout between layers and before the head.
+
+    Returns:
+        A `keras.Model` named "gru".
+    """
+    return recurrent_model(
+        "GRU",
+        name="gru",
+        input_shape=input_shape,
+        num_outputs=num_outputs,
+        task=task,
+        units=units,
+        dropout_rate=dropout_rate,
+    )

@@ -1,0 +1,36 @@
+"""The LSTM sine-wave regressor: one or more stacked LSTM layers and a Dense head."""
+
+from zoo.registry import Recipe, register_model
+from zoo.rnn import recurrent_model
+
+
+@register_model(
+    task="regression",
+    default_dataset="sine",
+    layout="sequence",
+    # An MSE near 1e-4 needs the late, small steps a cosine decay gives.
+    recipe=Recipe(optimizer="adam", lr=3e-3, schedule="cosine", epochs=40, batch_size=32),
+    description="stacked LSTM regressor (next sine value); its head adapts to classification",
+)
+def lstm(*, input_shape, num_outputs, task="regression", units=(32,), dropout_rate=0.0):
+    """Builds an LSTM sequence model.
+
+    Args:
+        input_shape: (timesteps, features).
+        num_outputs: values to predict for regression, classes for classification.
+        task: "regression" (linear head) or "classification" (softmax head).
+        units: units of each stacked LSTM layer, first to last.
+        dropout_rate: dropout between layers and before the head; regression rarely wants it.
+
+    Returns:
+        A `keras.Model` named "lstm".
+    """
+    return recurrent_model(
+        "LSTM",
+        name="lstm",
+        input_shape=input_shape,
+        num_outputs=num_outputs,
+        task=task,
+        units=units,
+        dropout_rate=dropout_rate,
+    )
