@@ -1,0 +1,96 @@
+"""Exact resume, history without duplicates, and the rules for an existing run folder."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+import train
+from tests.checkpoint_tools import assert_same_state, checkpoint_tensors
+
+MLP = ["--model", "mlp", "--set", "widths=16", "--set", "dropout_rate=0.3", "--schedule", "plateau",
+       "--early-stopping", "5", "--lr", "0.003", "--seed", "5"]
+GRU = ["--model", "gru", "--set", "units=8", "--set", "dropout_rate=0.2", "--schedule", "constant",
+       "--data-opt", "n_train=256", "--data-opt", "n_val=64", "--data-opt", "n_test=64", "--seed", "2"]
+
+
+def fit(argv, run_dir, *extra):
+    assert train.main([*argv, "--run-dir", str(run_dir), *extra]) == 0
+
+
+@pytest.mark.parametrize("argv, total, first", [(MLP, 6, 3), (GRU, 3, 1)], ids=["mlp-dropout", "gru"])
+def test_resumed_run_is_bit_identical_to_a_straight_run(argv, total, first, tmp_path):
+    fit(argv, tmp_path / "straight", "--epochs", str(total))
+    fit(argv, tmp_path / "split", "--epochs", str(first))
+    fit(["--resume"], tmp_path / "split", "--epochs", str(total))
+    straight, split = checkpoint_tensors(tmp_path / "straight"), checkpoint_tensors(tmp_path / "split")
+    # Weights, optimizer slots and step, seed-generator state, early-stopping and plateau counters.
+    assert any(key.startswith("rng/") for key in straight)
+    assert any(key.startswith("callbacks/") for key in straight)
+    assert_same_state(straight, split)
+    history = pd.read_csv(tmp_path / "split" / "history.csv")
+    assert history["epoch"].tolist() == list(range(1, total + 1))
+    reference = pd.read_csv(tmp_path / "straight" / "history.csv")
+    pd.testing.assert_frame_equal(history.drop(columns="epoch_seconds"),
+                                  reference.drop(columns="epoch_seconds"))
+
+
+def test_history_drops_rows_a_crash_left_beyond_the_checkpoint(tmp_path):
+    run_dir = tmp_path / "run"
+    fit(MLP, run_dir, "--epochs", "2")
+    history_path = run_dir / "history.csv"
+    # As if the process died after writing epoch 3's row but before its checkpoint.
+    lines = history_path.read_text().splitlines()
+    history_path.write_text("\n".join(lines + [lines[-1].replace("2,", "3,", 1)]) + "\n")
+    fit(["--resume"], run_dir, "--epochs", "4")
+    history = pd.read_csv(history_path)
+    assert history["epoch"].tolist() == [1, 2, 3, 4]
+    assert history_path.read_text().count("epoch,") == 1
+
+
+def test_best_checkpoint_and_value_carry_over_a_resume(tmp_path):
+    run_dir = tmp_path / "run"
+    fit(MLP, run_dir, "--epochs", "3", "--keep-last", "1", "--keep-best", "1")
+    fit(["--resume"], run_dir, "--epochs", "5")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    history = pd.read_csv(run_dir / "history.csv")
+    # The best over all five epochs, not just over the two after the resume.
+    assert manifest["best"]["value"] == pytest.approx(history["val_accuracy"].max())
+    best = next(e for e in manifest["checkpoints"] if e["name"] == manifest["best"]["name"])
+    assert history.loc[history["epoch"] == best["epoch"], "val_accuracy"].item() == pytest.approx(
+        history["val_accuracy"].max())
+    assert len(manifest["checkpoints"]) <= 2  # keep-last 1 plus keep-best 1
+
+
+def test_training_into_an_existing_run_without_resume_is_refused_and_touches_nothing(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    fit(MLP, run_dir, "--epochs", "1")
+    before = {p.name: p.stat().st_mtime_ns for p in run_dir.rglob("*")}
+    capsys.readouterr()
+    assert train.main([*MLP, "--epochs", "1", "--run-dir", str(run_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "already holds a run" in err and "--resume" in err and "--overwrite" in err
+    assert {p.name: p.stat().st_mtime_ns for p in run_dir.rglob("*")} == before
+
+
+def test_overwrite_starts_afresh_and_keeps_foreign_files(tmp_path):
+    run_dir = tmp_path / "run"
+    fit(MLP, run_dir, "--epochs", "2")
+    (run_dir / "notes.txt").write_text("mine")
+    fit(MLP, run_dir, "--epochs", "1", "--overwrite")
+    assert pd.read_csv(run_dir / "history.csv")["epoch"].tolist() == [1]
+    assert (run_dir / "notes.txt").read_text() == "mine"
+    assert len(json.loads((run_dir / "manifest.json").read_text())["checkpoints"]) == 1
+
+
+def test_resume_without_a_checkpoint_exits_2(tmp_path, capsys):
+    fit(MLP, tmp_path / "done", "--epochs", "1")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    shutil.copy(tmp_path / "done" / "run.json", empty / "run.json")
+    capsys.readouterr()
+    assert train.main(["--resume", "--run-dir", str(empty)]) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+    assert train.main(["--resume", "--run-dir", str(tmp_path / "nowhere")]) == 2
+    assert not (tmp_path / "nowhere").exists()
