@@ -1,0 +1,166 @@
+"""The run's record of its kept checkpoints, `<run>/manifest.json`, and checkpoint name lookup.
+
+The manifest, not a directory listing, says which checkpoints exist: a checkpoint enters it only
+once its files are complete and hashed, and retention deletes only files it lists. Format:
+
+    {"format": 1,
+     "policy": {"keep_last": 3, "keep_best": 1, "monitor": "val_loss", "mode": "min", "keep_every": null},
+     "best": {"name": "ckpt-40", "monitor": "val_loss", "mode": "min", "value": 0.31} or null,
+     "checkpoints": [  # oldest first; the last one is the newest
+        {"name": "ckpt-40", "prefix": "ckpt/ckpt-40", "epoch": 4, "step": 40, "kind": "epoch",
+         "metrics": {"loss": 0.5, "val_loss": 0.31}, "time": "2025-01-01T12:00:00.000000+00:00",
+         "bytes": 12345,
+         "files": {"ckpt/ckpt-40.index": {"bytes": 345, "sha256": "..."}, ...}}]}
+
+Paths are relative to the run folder. A metric that was not finite is recorded as null.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.atomic import write_json_atomic
+from harness.checkpoints.retention import RetentionPolicy, rank_best
+from harness.errors import UsageError
+
+MANIFEST_NAME = "manifest.json"
+CKPT_DIR = "ckpt"
+CKPT_NAME = "ckpt"
+FORMAT_VERSION = 1
+_NAME_PATTERN = re.compile(r"ckpt-\d+")
+NAMES_HELP = "best, latest, ckpt-N or a checkpoint prefix path"
+
+
+@dataclass
+class Manifest:
+    """The parsed `manifest.json` of one run folder (empty if the file does not exist yet)."""
+
+    run_dir: Path
+    checkpoints: list = field(default_factory=list)
+    policy: dict | None = None
+    best: dict | None = None
+
+    @classmethod
+    def load(cls, run_dir) -> "Manifest":
+        """Reads `<run_dir>/manifest.json`; a missing file gives an empty manifest.
+
+        Raises:
+            UsageError: The file exists but is not a manifest.
+        """
+        run_dir = Path(run_dir)
+        path = run_dir / MANIFEST_NAME
+        if not path.exists():
+            return cls(run_dir)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(run_dir, list(data["checkpoints"]), data.get("policy"), data.get("best"))
+        except (ValueError, KeyError, TypeError) as error:
+            raise UsageError(f"{path} is not a checkpoint manifest ({error})") from None
+
+    def save(self) -> None:
+        """Writes the manifest atomically, so a reader sees the old one or the new one."""
+        write_json_atomic(self.run_dir / MANIFEST_NAME, {
+            "format": FORMAT_VERSION, "policy": self.policy, "best": self.best,
+            "checkpoints": self.checkpoints,
+        })
+
+    def names(self) -> list[str]:
+        """Names of the recorded checkpoints, oldest first."""
+        return [entry["name"] for entry in self.checkpoints]
+
+    def find(self, name: str) -> dict | None:
+        """The entry called `name`, or None."""
+        return next((entry for entry in self.checkpoints if entry["name"] == name), None)
+
+    def latest(self) -> dict | None:
+        """The newest entry, or None if there is none."""
+        return self.checkpoints[-1] if self.checkpoints else None
+
+    def retention_policy(self) -> RetentionPolicy:
+        """The recorded policy, or the default one if none is recorded."""
+        return RetentionPolicy.from_json(self.policy or {})
+
+    def describe(self) -> str:
+        """"run folder X (checkpoints: a, b)" for error messages."""
+        names = ", ".join(self.names()) or "none"
+        return f"run folder {self.run_dir} (checkpoints: {names})"
+
+
+def candidates(manifest: Manifest, which: str, policy: RetentionPolicy | None = None,
+               ) -> tuple[Manifest, list[dict]]:
+    """The entries `which` may stand for, in the order to try them.
+
+    Args:
+        manifest: The manifest of the run being asked about.
+        which: "latest", "best", "ckpt-N" or a checkpoint prefix path (of this run or another).
+        policy: Ranks "best" (monitor and mode); default: the policy the manifest records.
+
+    Returns:
+        (manifest of the run holding them, entries). "latest" and "best" give every candidate,
+        newest or best first, so a damaged one can be passed over; "latest" gives none when the
+        run has no checkpoints. A name or path the user typed gives exactly that one entry.
+
+    Raises:
+        UsageError: `which` is not a known name, or "best" has nothing to rank.
+    """
+    if which == "latest":
+        return manifest, manifest.checkpoints[::-1]
+    if which == "best":
+        policy = policy or manifest.retention_policy()
+        ranked = rank_best(manifest.checkpoints, policy)
+        if not ranked:
+            raise UsageError(f"no checkpoint of {manifest.describe()} has a {policy.monitor} value to rank by; "
+                             "use latest or a ckpt-N name")
+        return manifest, ranked
+    if _NAME_PATTERN.fullmatch(which):
+        return manifest, [_find_or_fail(manifest, which)]
+    return _by_path(manifest, which)
+
+
+def _by_path(manifest: Manifest, which: str) -> tuple[Manifest, list[dict]]:
+    prefix = Path(which)
+    if prefix.suffix == ".index":
+        prefix = prefix.with_suffix("")
+    if prefix.parent.name != CKPT_DIR or not _NAME_PATTERN.fullmatch(prefix.name):
+        raise UsageError(f"unknown checkpoint {which!r} in {manifest.describe()}; use {NAMES_HELP}")
+    run_dir = prefix.parent.parent
+    if run_dir.resolve() != manifest.run_dir.resolve():
+        if not (run_dir / MANIFEST_NAME).exists():
+            raise UsageError(f"{which} is not recorded in a manifest ({run_dir / MANIFEST_NAME} is missing)")
+        manifest = Manifest.load(run_dir)
+    return manifest, [_find_or_fail(manifest, prefix.name)]
+
+
+def _find_or_fail(manifest: Manifest, name: str) -> dict:
+    entry = manifest.find(name)
+    if entry is None:
+        raise UsageError(f"unknown checkpoint {name!r} in {manifest.describe()}; use {NAMES_HELP}")
+    return entry
+
+
+def resolve_one(run_dir, which: str = "latest") -> tuple[Manifest, dict]:
+    """The one entry `which` names in the run folder `run_dir` (for commands that show it).
+
+    Raises:
+        UsageError: Not a run folder, no checkpoints, or an unknown name.
+    """
+    manifest = load_run(run_dir)
+    manifest, entries = candidates(manifest, which)
+    if not entries:
+        raise UsageError(f"{manifest.describe()} has no checkpoints yet")
+    return manifest, entries[0]
+
+
+def load_run(run_dir) -> Manifest:
+    """The manifest of an existing run folder.
+
+    Raises:
+        UsageError: The folder does not exist or has no manifest.json.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise UsageError(f"run folder {run_dir} does not exist")
+    if not (run_dir / MANIFEST_NAME).exists():
+        raise UsageError(f"{run_dir} is not a run folder with checkpoints (no {MANIFEST_NAME})")
+    return Manifest.load(run_dir)

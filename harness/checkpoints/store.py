@@ -1,0 +1,212 @@
+"""`CheckpointStore`: saves a run's root tf.train.Checkpoint, records it, prunes it, restores it.
+
+TensorFlow's `tf.train.CheckpointManager` writes the files (`<run>/ckpt/ckpt-<step>.*`) and its
+`checkpoint` state file; the store hashes the files into `<run>/manifest.json` once they are
+complete, and the manifest drives retention. The manager is made afresh for every save, from the
+state file the store last wrote, so it never brings back a checkpoint retention has deleted.
+"""
+
+import contextlib
+import copy
+import math
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from harness.checkpoints.fit import check_fits
+from harness.checkpoints.integrity import damage, record_files
+from harness.checkpoints.manifest import CKPT_DIR, CKPT_NAME, Manifest, candidates
+from harness.checkpoints.pruning import apply_retention
+from harness.checkpoints.retention import RetentionPolicy, rank_best
+from harness.errors import UsageError
+
+KINDS = ("epoch", "step")
+
+
+class CheckpointStore:
+    """The checkpoints of one run folder.
+
+    Args:
+        run_dir: The run folder; `ckpt/` and `manifest.json` are made inside it. An existing
+            manifest is loaded, so a store reopened after a restart carries on where it was.
+        checkpoint: The root `tf.train.Checkpoint` to save and restore.
+        policy: Which checkpoints to keep.
+        async_save: Write checkpoint files in the background. A save is then recorded in the
+            manifest (hashed, retention applied) only when it is complete: at the next `save`,
+            `restore`, `wait` or `close`.
+
+    The store does not lock the run folder; hold a `RunLock` while training.
+    """
+
+    def __init__(self, run_dir, checkpoint, policy: RetentionPolicy | None = None, *, async_save=False):
+        self.run_dir = Path(run_dir)
+        self.checkpoint = checkpoint
+        self.policy = policy or RetentionPolicy()
+        self.async_save = async_save
+        self._manifest = Manifest.load(self.run_dir)
+        self._manager = None
+        self._pending = None
+
+    def save(self, *, epoch: int, step: int, metrics: dict, kind: str = "epoch") -> dict:
+        """Writes a checkpoint named ckpt-<step>, records it and applies the retention policy.
+
+        Saving again at a step already recorded replaces that checkpoint.
+
+        Args:
+            epoch: Epochs completed when the checkpoint was taken.
+            step: The global step (optimizer iterations); it names the checkpoint.
+            metrics: The metrics of the epoch (or {} mid-epoch); numbers only.
+            kind: "epoch" for an epoch-end checkpoint, "step" for a mid-epoch one.
+
+        Returns:
+            The manifest entry. With `async_save` it has "pending": True and no "files" yet; the
+            entry is recorded once the files are complete (see the class docstring).
+        """
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        self.wait()
+        import tensorflow as tf
+
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._manager = tf.train.CheckpointManager(
+            self.checkpoint, directory=str(self.run_dir / CKPT_DIR), max_to_keep=None,
+            checkpoint_name=CKPT_NAME)
+        options = tf.train.CheckpointOptions(enable_async=self.async_save)
+        with _functions_run_eagerly(self.async_save):
+            self._manager.save(checkpoint_number=int(step), options=options)
+        entry = {
+            "name": f"{CKPT_NAME}-{int(step)}", "prefix": f"{CKPT_DIR}/{CKPT_NAME}-{int(step)}",
+            "epoch": int(epoch), "step": int(step), "kind": kind, "metrics": _clean(metrics),
+            "time": datetime.now(timezone.utc).isoformat(),
+        }
+        if self.async_save:
+            self._pending = entry
+            return {**entry, "pending": True}
+        return self._record(entry)
+
+    def wait(self) -> dict | None:
+        """Waits for a background save to finish and records it.
+
+        Returns:
+            The entry recorded now, or None if no save was outstanding.
+        """
+        if self._pending is None:
+            return None
+        self._manager.sync()
+        entry, self._pending = self._pending, None
+        return self._record(entry)
+
+    def close(self) -> None:
+        """Finishes and records any background save. The store may still be used afterwards."""
+        self.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def _record(self, entry: dict) -> dict:
+        entry["files"] = record_files(self.run_dir, entry["prefix"])
+        entry["bytes"] = sum(record["bytes"] for record in entry["files"].values())
+        # A re-save at a recorded step overwrote that checkpoint's files; the old entry goes.
+        self._manifest.checkpoints = [old for old in self._manifest.checkpoints if old["name"] != entry["name"]]
+        self._manifest.checkpoints.append(entry)
+        apply_retention(self._manifest, self.policy)
+        return dict(entry)
+
+    def prune(self, policy: RetentionPolicy | None = None) -> list[dict]:
+        """Applies `policy` (default: the store's) now and returns the dropped entries."""
+        self.wait()
+        if not self._manifest.checkpoints:
+            return []
+        return apply_retention(self._manifest, policy or self.policy)
+
+    def entries(self) -> list[dict]:
+        """The recorded entries, oldest first (copies)."""
+        return copy.deepcopy(self._manifest.checkpoints)
+
+    def latest(self) -> dict | None:
+        """The newest recorded entry, or None."""
+        entry = self._manifest.latest()
+        return dict(entry) if entry else None
+
+    def best(self) -> dict | None:
+        """The best entry by the store's policy, or None if none has the monitor value."""
+        ranked = rank_best(self._manifest.checkpoints, self.policy)
+        return dict(ranked[0]) if ranked else None
+
+    def restore(self, which: str = "latest") -> dict | None:
+        """Verifies a checkpoint's files and restores it into the root checkpoint.
+
+        Build the model and the optimizer's variables (`optimizer.build(...)`) first: a
+        checkpoint whose variables are not all matched does not fit.
+
+        Args:
+            which: "latest", "best", "ckpt-N" or a checkpoint prefix path (this run or another
+                run with a manifest). For "latest" and "best" a damaged checkpoint is skipped
+                with one warning line on stderr and the next newest (next best) is used; a
+                checkpoint named explicitly is used or refused, never replaced.
+
+        Returns:
+            The entry restored, or None if `which` is "latest" and the run has no checkpoints.
+
+        Raises:
+            UsageError: Unknown name, nothing intact to restore, or a checkpoint that does not
+                fit the model (the message names the mismatched variables).
+        """
+        self.wait()
+        manifest, entries = candidates(self._manifest, which, self.policy)
+        if not entries:
+            return None
+        chosen, skipped = _first_intact(manifest.run_dir, entries)
+        if chosen is None:
+            raise UsageError(f"no intact checkpoint to restore for {which!r} in {manifest.describe()}: "
+                             + "; ".join(f"{entry['name']}: {problem}" for entry, problem in skipped))
+        for entry, problem in skipped:
+            print(f"warning: skipping damaged checkpoint {entry['name']} ({problem}); "
+                  f"restoring {chosen['name']} instead", file=sys.stderr)
+        prefix = str(manifest.run_dir / chosen["prefix"])
+        check_fits(self.checkpoint, prefix, chosen["name"])
+        status = self.checkpoint.restore(prefix)
+        status.assert_existing_objects_matched()
+        status.expect_partial()  # save_counter is restored lazily; no warning at exit for it
+        return dict(chosen)
+
+
+@contextlib.contextmanager
+def _functions_run_eagerly(enabled: bool):
+    """Runs tf.functions eagerly for the duration, if `enabled`.
+
+    TensorFlow's async checkpointing copies every variable to the host in a tf.function, and
+    Keras 3 variables make a new tf.Variable there on every save. TensorFlow allows that on the
+    first trace only, so the second async save fails; run eagerly, the copy is fine. The setting
+    is global, but the training loop waits for `save` to return, so nothing else runs meanwhile.
+    """
+    import tensorflow as tf
+
+    before = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(enabled or before)
+    try:
+        yield
+    finally:
+        tf.config.run_functions_eagerly(before)
+
+
+def _first_intact(run_dir, entries: list[dict]) -> tuple[dict | None, list[tuple[dict, str]]]:
+    skipped = []
+    for entry in entries:
+        problem = damage(run_dir, entry)
+        if problem is None:
+            return entry, skipped
+        skipped.append((entry, problem))
+    return None, skipped
+
+
+def _clean(metrics: dict) -> dict:
+    # JSON has no NaN or infinity; a non-finite metric is recorded as null (it cannot be best).
+    cleaned = {}
+    for key, value in (metrics or {}).items():
+        number = float(value)
+        cleaned[str(key)] = number if math.isfinite(number) else None
+    return cleaned
