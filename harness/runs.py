@@ -66,7 +66,9 @@ def clear_run(run_dir: Path) -> None:
     ckpt = run_dir / "ckpt"
     if ckpt.is_dir():
         for path in ckpt.iterdir():
-            if path.name == "checkpoint" or path.name.startswith("ckpt-"):
+            if path.is_dir() and path.name.startswith("ckpt-") and path.name.endswith("_temp"):
+                shutil.rmtree(path)  # TensorFlow's half-written save from a killed run
+            elif path.is_file() and (path.name == "checkpoint" or path.name.startswith("ckpt-")):
                 path.unlink()
         if not any(ckpt.iterdir()):
             ckpt.rmdir()

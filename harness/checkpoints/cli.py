@@ -1,4 +1,4 @@
-"""`python -m harness.checkpoints`: list, show, verify and prune the checkpoints of run folders.
+"""`python -m harness.checkpoints`: list, show, verify, prune and export the checkpoints of run folders.
 
 Each subcommand is one `_add_<name>(subparsers)` function that declares its arguments and sets
 `run` to the function doing the work; list it in SUBCOMMANDS to add a command. Commands check
@@ -8,7 +8,6 @@ input answer at once, and a UsageError is one line on stderr.
 
 import argparse
 import json
-import os
 import sys
 
 from harness.checkpoints.integrity import damage
@@ -18,11 +17,10 @@ from harness.checkpoints.manifest import NAMES_HELP, load_run, resolve_one
 from harness.checkpoints.pruning import apply_retention
 from harness.checkpoints.retention import RetentionPolicy
 from harness.errors import EXIT_USAGE, UsageError
+from harness.tf_runtime import import_tensorflow
 
 DEFAULT_ROOT = "checkpoints"
 EXIT_DAMAGED = 1
-# Only show and prune import TensorFlow; its C++ start-up chatter would bury their output.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def _add_list(subparsers) -> None:
@@ -51,7 +49,7 @@ def _add_show(subparsers) -> None:
 def _run_show(args) -> int:
     manifest, entry = resolve_one(args.run_dir, args.which)
     print(json.dumps(entry, indent=2))
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     try:
         variables = tf.train.list_variables(str(manifest.run_dir / entry["prefix"]))
@@ -96,6 +94,7 @@ def _add_prune(subparsers) -> None:
 def _run_prune(args) -> int:
     policy = RetentionPolicy.from_json(load_run(args.run_dir).policy or {}, keep_last=args.keep_last,
                                        keep_best=args.keep_best, keep_every=args.keep_every)
+    import_tensorflow()
     with RunLock(args.run_dir):
         # Read again under the lock: a trainer that just finished may have changed it.
         manifest = load_run(args.run_dir)
@@ -108,7 +107,28 @@ def _run_prune(args) -> int:
     return 0
 
 
-SUBCOMMANDS = (_add_list, _add_show, _add_verify, _add_prune)
+def _add_export(subparsers) -> None:
+    parser = subparsers.add_parser("export", help="write a checkpoint as .keras (and a SavedModel)")
+    parser.add_argument("run_dir", metavar="RUN")
+    parser.add_argument("--checkpoint", default="best", metavar="CKPT", help=f"{NAMES_HELP} (default: best)")
+    parser.add_argument("--out", metavar="FILE.keras", help="default: RUN/export/<checkpoint>.keras")
+    parser.add_argument("--saved-model", metavar="DIR", help="also export a TensorFlow SavedModel here")
+    parser.set_defaults(run=_run_export)
+
+
+def _run_export(args) -> int:
+    from harness.checkpoints.export import export_checkpoint
+
+    load_run(args.run_dir)  # a missing or foreign folder is refused before TensorFlow loads
+    result = export_checkpoint(args.run_dir, args.checkpoint, keras_path=args.out,
+                               saved_model_dir=args.saved_model)
+    print(f"exported {result['checkpoint']} (epoch {result['epoch']}) to {result['keras']}")
+    if result["saved_model"]:
+        print(f"SavedModel for serving: {result['saved_model']}")
+    return 0
+
+
+SUBCOMMANDS = (_add_list, _add_show, _add_verify, _add_prune, _add_export)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -41,9 +41,10 @@ class CheckpointStore:
     def __init__(self, run_dir, checkpoint, policy: RetentionPolicy | None = None, *, async_save=False):
         self.run_dir = Path(run_dir)
         self.checkpoint = checkpoint
-        self.policy = policy or RetentionPolicy()
         self.async_save = async_save
         self._manifest = Manifest.load(self.run_dir)
+        # A reader (evaluate, export) passes no policy: "best" must mean what the run recorded.
+        self.policy = policy or self._manifest.retention_policy()
         self._manager = None
         self._pending = None
 
