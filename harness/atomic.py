@@ -10,8 +10,15 @@ import tempfile
 from pathlib import Path
 
 
-def write_bytes_atomic(path, data: bytes) -> None:
-    """Writes `data` to `path` so that readers see the old or the new content, never a mix."""
+def write_bytes_atomic(path, data: bytes, *, durable: bool = True) -> None:
+    """Writes `data` to `path` so that readers see the old or the new content, never a mix.
+
+    Args:
+        path: the target file.
+        data: the new content.
+        durable: fsync before the rename, so the new content also survives a power loss (a
+            killed process never loses it either way: the page cache outlives the process).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -19,7 +26,8 @@ def write_bytes_atomic(path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -27,14 +35,15 @@ def write_bytes_atomic(path, data: bytes) -> None:
         raise
 
 
-def write_text_atomic(path, text: str) -> None:
+def write_text_atomic(path, text: str, *, durable: bool = True) -> None:
     """Writes `text` (UTF-8) to `path` atomically."""
-    write_bytes_atomic(path, text.encode("utf-8"))
+    write_bytes_atomic(path, text.encode("utf-8"), durable=durable)
 
 
-def write_json_atomic(path, obj) -> None:
+def write_json_atomic(path, obj, *, durable: bool = True) -> None:
     """Writes `obj` as indented JSON to `path` atomically."""
-    write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n")
+    text = json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n"
+    write_text_atomic(path, text, durable=durable)
 
 
 def _jsonable(value):

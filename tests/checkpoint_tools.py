@@ -20,3 +20,10 @@ def assert_same_state(left: dict, right: dict) -> None:
     assert sorted(left) == sorted(right)
     for key in left:
         np.testing.assert_array_equal(left[key], right[key], err_msg=key)
+
+
+def data_file(run_dir, name: str):
+    """The largest .data shard of checkpoint `name` (the one holding the weights)."""
+    shards = list((run_dir / "ckpt").glob(f"{name}.data-*"))
+    assert shards, f"no data file for {name}"
+    return max(shards, key=lambda path: path.stat().st_size)

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from harness.checkpoints import CheckpointStore, RetentionPolicy
+from tests.checkpoint_tools import data_file
 from tests.conftest import REPO_ROOT
 from tests.test_checkpoint_lock import start_holder
 from tests.test_checkpoint_store import corrupt, make_root, names_on_disk, save_epochs
@@ -61,10 +62,11 @@ def test_verify_reports_damage_and_exits_1(runs, tmp_path):
     code, out, _ = cli("verify", runs / "mlp" / "r1")
     assert code == 0 and out.count(": OK") == 4
     run_dir = copy_run(runs, tmp_path)
-    corrupt(run_dir / "ckpt" / "ckpt-40.data-00000-of-00001", "flip")
+    damaged = data_file(run_dir, "ckpt-40")
+    corrupt(damaged, "flip")
     code, out, _ = cli("verify", run_dir)
     assert code == 1
-    assert "ckpt-40: DAMAGED: ckpt/ckpt-40.data-00000-of-00001 does not match its SHA-256" in out
+    assert f"ckpt-40: DAMAGED: ckpt/{damaged.name} does not match its SHA-256" in out
     assert out.count(": OK") == 3
 
 

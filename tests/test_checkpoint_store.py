@@ -15,6 +15,7 @@ from harness.checkpoints import CheckpointStore, RetentionPolicy
 from harness.checkpoints.integrity import damage
 from harness.checkpoints.retention import select_kept
 from harness.errors import UsageError
+from tests.checkpoint_tools import data_file
 from tests.conftest import REPO_ROOT
 
 # Epoch -> val_loss for the 12-epoch runs: epochs 4 (0.5) and 2 (1.0) are the best two.
@@ -150,7 +151,7 @@ def test_damaged_latest_falls_back_with_one_warning(tmp_path, capfd, how):
     root = make_root()
     store = CheckpointStore(tmp_path, root, RetentionPolicy(keep_last=3, keep_best=0))
     save_epochs(store, root, [1, 2, 3])
-    corrupt(tmp_path / "ckpt" / "ckpt-30.data-00000-of-00001", how)
+    corrupt(data_file(tmp_path, "ckpt-30"), how)
     capfd.readouterr()
     fresh = make_root()
     assert CheckpointStore(tmp_path, fresh).restore()["name"] == "ckpt-20"
