@@ -83,6 +83,7 @@ def print_summary(summary: dict, run_dir: Path) -> None:
     if summary["best_epoch"] is not None and summary["best_value"] is not None:
         best = f"; best {summary['monitor']} {summary['best_value']:.4g} at epoch {summary['best_epoch']}"
     stopped = " (stopped early)" if summary["stopped_early"] else ""
-    print(f"\n{summary['model']} on {summary['dataset']}: {summary['epochs_run']} epochs{stopped}{best}")
+    epochs = f"{summary['epochs_run']} epoch{'s' if summary['epochs_run'] != 1 else ''}"
+    print(f"\n{summary['model']} on {summary['dataset']}: {epochs}{stopped}{best}")
     print(f"test ({summary['weights']} weights): {test}")
     print(f"run folder: {run_dir}")
