@@ -1,0 +1,186 @@
+"""The evaluate.py and predict.py command lines, and which run folders a command means.
+
+Importing this module must not import TensorFlow: `--help` and every bad-input error answer in
+well under a second, before the slow import.
+"""
+
+import json
+import os
+import re
+from pathlib import Path
+
+from harness.errors import UsageError
+from harness.runs import DEFAULT_ROOT, holds_run
+from harness.train_args import OneLineParser, whole_number
+
+SPLITS = ("test", "val", "train", "all")
+NORMALIZE_CHOICES = ("true", "pred", "all")
+# One forward pass over this many examples is cheap on a CPU for every zoo model and keeps
+# Python's per-batch overhead out of the throughput figure.
+DEFAULT_BATCH_SIZE = 1024
+CHECKPOINT_HELP = "best, latest, ckpt-N or a checkpoint prefix path such as RUN/ckpt/ckpt-40"
+_CKPT_NAME = re.compile(r"ckpt-\d+")
+
+
+def build_evaluate_parser() -> OneLineParser:
+    """Returns the parser for evaluate.py."""
+    parser = OneLineParser(
+        prog="evaluate.py",
+        description="Evaluate trained runs: report files per run and checkpoint, and a summary.csv "
+                    "for several runs. Exit code 0: all ok; 1: a run failed or was damaged; "
+                    "2: bad input.")
+    which = parser.add_argument_group("which runs (one of)")
+    which.add_argument("--run-dir", action="append", metavar="DIR", help="a run folder (repeatable)")
+    which.add_argument("--model", help=f"the newest run of this model under {DEFAULT_ROOT}/")
+    which.add_argument("--all", nargs="?", const=str(DEFAULT_ROOT), metavar="ROOT",
+                       help=f"every run folder under ROOT (default {DEFAULT_ROOT}/)")
+    what = parser.add_argument_group("what to evaluate")
+    add_checkpoint_flag(what)
+    what.add_argument("--every-checkpoint", action="store_true",
+                      help="evaluate every retained checkpoint of each run")
+    what.add_argument("--split", choices=SPLITS,
+                      help="default: test; with --dataset: all (every example of that data set)")
+    what.add_argument("--dataset", help="evaluate on another data set of the same shape, e.g. csv:new.csv "
+                                        "(normalised with the training statistics)")
+    what.add_argument("--data-opt", action="append", metavar="KEY=VALUE",
+                      help="data set option, e.g. noise=0.1 (default: the run's own options)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--out", metavar="DIR",
+                     help="one run: the report folder (default RUN/reports/CHECKPOINT/); several runs: "
+                          "where summary.csv goes (default ROOT/ for --all, else "
+                          "./evaluation_summary.csv)")
+    out.add_argument("--normalize", choices=NORMALIZE_CHOICES, default="true",
+                     help="normalised confusion matrix over true classes (rows), predictions or all")
+    add_runtime_flags(out)
+    return parser
+
+
+def build_predict_parser() -> OneLineParser:
+    """Returns the parser for predict.py."""
+    parser = OneLineParser(
+        prog="predict.py",
+        description="Predict with a trained run. Inputs: .png/.jpg images, converted to the training "
+                    "images' channels and size (digits and MNIST are light strokes on a dark "
+                    "background: images are not inverted); .csv rows (a table run's feature columns, "
+                    "or the raw values of one example per row); .npy arrays of raw examples. Raw "
+                    "values are in the data set's own range, e.g. 0..16 for digits.")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image, .csv or .npy files")
+    parser.add_argument("--run-dir", required=True, metavar="DIR", help="the trained run folder")
+    add_checkpoint_flag(parser)
+    parser.add_argument("--out", metavar="FILE", help="also write the predictions to this CSV file")
+    add_runtime_flags(parser)
+    return parser
+
+
+def add_checkpoint_flag(group) -> None:
+    """Adds --checkpoint, shared by evaluate.py and predict.py."""
+    group.add_argument("--checkpoint", default=None, metavar="NAME",
+                       help=f"{CHECKPOINT_HELP} (default best)")
+
+
+def add_runtime_flags(group) -> None:
+    """Adds --batch-size and --verbose."""
+    group.add_argument("--batch-size", type=whole_number, default=DEFAULT_BATCH_SIZE,
+                       help=f"examples per forward pass (default {DEFAULT_BATCH_SIZE})")
+    group.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
+
+
+def check_common(args) -> str:
+    """Checks --checkpoint and --batch-size; returns the checkpoint name to restore.
+
+    Raises:
+        UsageError: a checkpoint name that no run could have, or a batch size below 1.
+    """
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be >= 1, got {args.batch_size}")
+    which = args.checkpoint or "best"
+    if which in ("best", "latest") or _CKPT_NAME.fullmatch(which):
+        return which
+    prefix = Path(which[: -len(".index")] if which.endswith(".index") else which)
+    if prefix.parent.name == "ckpt" and _CKPT_NAME.fullmatch(prefix.name):
+        return which
+    raise UsageError(f"unknown checkpoint {which!r}; use {CHECKPOINT_HELP}")
+
+
+def selected_runs(args) -> tuple[list[Path], Path | None]:
+    """The run folders that evaluate.py's arguments name, and the --all root (else None).
+
+    A --checkpoint path alone names its own run. Folders are checked to exist here; whether they
+    hold an intact run is found out when each is evaluated.
+
+    Raises:
+        UsageError: no or several of --run-dir/--model/--all, a folder that does not exist or is
+            a file, an --all root without runs, or a model with no run.
+    """
+    chosen = [flag for flag, value in (("--run-dir", args.run_dir), ("--model", args.model),
+                                       ("--all", args.all)) if value]
+    if len(chosen) > 1:
+        raise UsageError(f"{' and '.join(chosen)} contradict each other; give one of them")
+    if args.all:
+        root = _existing_folder(args.all, "--all root")
+        runs = find_runs(root)
+        if not runs:
+            raise UsageError(f"no run folders under {root} (a run folder holds run.json); "
+                             "train one with train.py or give another root")
+        return runs, root
+    if args.model:
+        return [newest_run(args.model)], None
+    if args.run_dir:
+        return [_existing_folder(path, "run folder") for path in dict.fromkeys(args.run_dir)], None
+    if args.checkpoint and is_checkpoint_path(args.checkpoint):
+        return [Path(args.checkpoint).parent.parent], None
+    raise UsageError("evaluate.py needs --run-dir DIR, --model NAME or --all [ROOT] (see --help)")
+
+
+def is_checkpoint_path(which: str) -> bool:
+    """True if `which` is a prefix path such as RUN/ckpt/ckpt-40 rather than a name."""
+    return which not in ("best", "latest") and not _CKPT_NAME.fullmatch(which)
+
+
+def _existing_folder(path, what: str) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"{what} {path} does not exist")
+    if not path.is_dir():
+        raise UsageError(f"{what} {path} is a file, not a folder")
+    return path
+
+
+def find_runs(root) -> list[Path]:
+    """Every run folder under `root`, sorted; a folder with a run is not searched further.
+
+    A folder counts if it holds run.json, manifest.json or ckpt/, so that a run whose run.json
+    was lost is still found and reported as damaged instead of silently left out.
+    """
+    runs = []
+    for folder, subfolders, _ in os.walk(root):
+        if holds_run(Path(folder)):
+            runs.append(Path(folder))
+            subfolders.clear()
+        else:
+            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+    return sorted(runs)
+
+
+def newest_run(model: str, root=DEFAULT_ROOT) -> Path:
+    """The run of `model` under `root` created last (by run.json's "created").
+
+    Raises:
+        UsageError: `root` holds no readable run of that model.
+    """
+    found, other_models = [], set()
+    for run_dir in find_runs(root) if Path(root).is_dir() else []:
+        try:
+            run = json.loads((run_dir / "run.json").read_text())
+            name, created = run["model"]["name"], run.get("created", "")
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a damaged run cannot be the one meant; --all reports it
+        if name == model:
+            found.append((created, str(run_dir), run_dir))
+        else:
+            other_models.add(name)
+    if not found:
+        others = f"; runs found of: {', '.join(sorted(other_models))}" if other_models else ""
+        raise UsageError(f"no run of model {model!r} under {root}/{others}; train one with "
+                         f"python train.py --model {model}, or give --run-dir DIR")
+    return max(found)[2]

@@ -1,0 +1,154 @@
+"""One evaluation: a run's checkpoint restored, its predictions on one split, the report files.
+
+The model, data set, split and normalisation all come from the run folder (`restore_run_model`
+and `harness.eval_data`), so the user never retypes a hyperparameter.
+
+metrics.json, beside the report files: run, model, task, dataset, split, checkpoint (restored),
+checkpoint_requested, epoch, step, params; metrics (the headline figures the report writer
+returns); eval_samples_per_s (forward passes only) and batch_size; damage (checkpoints the store
+skipped as damaged, else []); timing: load_data, restore, trace (compile and warm-up), predict
+and report seconds, total_seconds and report_share (report seconds / total); normalize
+(classification).
+"""
+
+import contextlib
+import dataclasses
+import io
+import sys
+import time
+from pathlib import Path
+
+from harness.eval_data import CSV_PREFIX, EvalDataCache
+from harness.runs import read_run_json
+
+# The checkpoint store reports a damaged checkpoint it skipped with a line starting like this.
+_SKIPPED_PREFIX = "warning: skipping damaged checkpoint"
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalRequest:
+    """What to evaluate, the same for every run of a batch."""
+
+    which: str = "best"  # best, latest, ckpt-N or a checkpoint prefix path
+    split: str = "test"  # test, val, train or all
+    dataset: str | None = None  # another data set of the same shape, or None for the run's own
+    data_options: dict | None = None  # data set options as typed, e.g. {"noise": "0.1"}
+    normalize: str = "true"  # how confusion_matrix_normalized.csv is normalised
+    batch_size: int = 1024
+    out: str | None = None  # the report folder; None for RUN/reports/<checkpoint>[-...]/
+
+
+def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | None = None) -> dict:
+    """Evaluates one checkpoint of one run and writes its report files and metrics.json.
+
+    Args:
+        run_dir: the run folder.
+        request: what to evaluate and where to write.
+        cache: keeps the last data set loaded, for batches.
+
+    Returns:
+        The content of metrics.json plus "report_dir".
+
+    Raises:
+        UsageError: the run, its checkpoint or the data cannot be used.
+    """
+    from harness.restore import restore_run_model
+
+    marks = {"start": time.perf_counter()}
+    run_dir = Path(run_dir)
+    run = read_run_json(run_dir)
+    data, loaded = (cache or EvalDataCache()).get(run, split=request.split, dataset=request.dataset,
+                                                  options=request.data_options)
+    marks["data"] = time.perf_counter()
+    with _damage_noted() as damage:
+        restored = restore_run_model(run_dir, request.which)
+    marks["restored"] = time.perf_counter()
+    timed = _predict(restored.model, data.x, request.batch_size)
+    entry = restored.checkpoint
+    out_dir = Path(request.out or default_report_dir(run_dir, entry["name"], request, data.dataset))
+    marks["report"] = time.perf_counter()
+    headline = _write_report(out_dir, data, timed.outputs, request.normalize)
+    marks["end"] = time.perf_counter()
+    metrics = {
+        "run": str(run_dir), "model": run["model"]["name"], "task": data.task,
+        "dataset": data.dataset, "split": data.split, "checkpoint": entry["name"],
+        "checkpoint_requested": request.which, "epoch": entry.get("epoch"), "step": entry.get("step"),
+        "params": int(restored.model.count_params()), "metrics": headline,
+        "eval_samples_per_s": timed.samples_per_second, "batch_size": request.batch_size,
+        "damage": damage, "timing": _timing(marks, timed, loaded),
+    }
+    if data.task == "classification":
+        metrics["normalize"] = request.normalize
+    from harness.reports import write_metrics_json
+
+    write_metrics_json(out_dir, metrics)
+    return {**metrics, "report_dir": str(out_dir)}
+
+
+def default_report_dir(run_dir: Path, checkpoint: str, request: EvalRequest, dataset: str) -> Path:
+    """RUN/reports/<checkpoint>/ for the run's own test split; other data and splits add
+    "-<data set>" and "-<split>" so that no evaluation overwrites another."""
+    name = checkpoint
+    if request.dataset:
+        spec = dataset[len(CSV_PREFIX):] if dataset.startswith(CSV_PREFIX) else dataset
+        name += f"-{Path(spec).stem}"
+    if request.dataset or request.split != "test":
+        name += f"-{request.split}"
+    return run_dir / "reports" / name
+
+
+@contextlib.contextmanager
+def _damage_noted():
+    """Collects the store's "skipping damaged checkpoint" lines instead of printing them.
+
+    The caller puts them into the row or onto stderr; anything else written to stderr meanwhile
+    is passed through unchanged.
+    """
+    damage, buffer = [], io.StringIO()
+    try:
+        with contextlib.redirect_stderr(buffer):
+            yield damage
+    finally:
+        for line in buffer.getvalue().splitlines():
+            if line.startswith(_SKIPPED_PREFIX):
+                damage.append(line[len("warning: "):])
+            else:
+                print(line, file=sys.stderr)
+
+
+def _predict(model, x, batch_size):
+    from harness.prediction import predict_timed
+
+    return predict_timed(model, x, batch_size)
+
+
+def _write_report(out_dir: Path, data, outputs, normalize: str) -> dict:
+    from harness.reports import write_classification_report, write_regression_report
+
+    if data.task == "classification":
+        return write_classification_report(out_dir, y_true=data.y, probabilities=outputs,
+                                           class_names=data.class_names, normalize=normalize,
+                                           index=data.index)
+    return write_regression_report(out_dir, y_true=data.y, y_pred=outputs, index=data.index)
+
+
+def _timing(marks: dict, timed, loaded: bool) -> dict:
+    total = marks["end"] - marks["start"]
+    report = marks["end"] - marks["report"]
+    return {
+        "load_data_seconds": marks["data"] - marks["start"], "data_from_cache": not loaded,
+        "restore_seconds": marks["restored"] - marks["data"], "trace_seconds": timed.trace_seconds,
+        "predict_seconds": timed.predict_seconds, "report_seconds": report,
+        "total_seconds": total, "report_share": report / total if total > 0 else 0.0,
+    }
+
+
+def describe(metrics: dict) -> str:
+    """Two lines for the terminal: what was evaluated with its headline figures, and where."""
+    headline = metrics["metrics"]
+    names = ("accuracy", "macro_f1", "log_loss") if metrics["task"] == "classification" else \
+        ("mse", "rmse", "mae", "r2")
+    figures = ", ".join(f"{name} {headline[name]:.4g}" for name in names if name in headline)
+    return (f"{metrics['model']} {metrics['checkpoint']} (epoch {metrics['epoch']}) on "
+            f"{metrics['dataset']} {metrics['split']} ({headline['n']} examples): {figures}; "
+            f"{metrics['eval_samples_per_s']:,.0f} samples/s\nreports: {metrics['report_dir']}")

@@ -1,0 +1,208 @@
+"""evaluate.py after parsing: one evaluation, or a batch of runs and checkpoints with a summary.
+
+In a batch a damaged run never stops the others: whatever goes wrong with one run or checkpoint
+becomes its row in summary.csv, with a status that names the problem, and the exit code is 1 if
+any row is not "ok". Statuses: ok; damaged (the checkpoint asked for was damaged and the store
+restored the next intact one: the metrics are that one's, the error column names the damage);
+failed (nothing could be evaluated; the error column says why).
+"""
+
+import dataclasses
+import sys
+from pathlib import Path
+
+from harness.errors import UsageError
+from harness.eval_args import selected_runs
+from harness.eval_data import EvalDataCache
+from harness.evaluation import EvalRequest, describe, evaluate_checkpoint
+from harness.hparams import split_pairs
+from harness.runs import read_run_json
+
+EXIT_FAILED_ROWS = 1
+SUMMARY_NAME = "summary.csv"
+# Several --run-dir runs share no folder of their own: their summary goes to the working folder,
+# under a name that does not pass for a run's summary.json.
+LOOSE_SUMMARY = Path("evaluation_summary.csv")
+# A row's error is one line; long TensorFlow messages are cut to this many characters.
+MAX_ERROR_CHARS = 300
+_PRIMARY = {"accuracy": True, "mse": False}  # metric -> higher is better
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalPlan:
+    """What evaluate.py will do, checked before TensorFlow is imported."""
+
+    runs: list
+    request: EvalRequest
+    every_checkpoint: bool
+    summary: Path | None  # where summary.csv goes; None for a single evaluation
+
+
+def plan_evaluation(args, which: str) -> EvalPlan:
+    """Turns evaluate.py's parsed arguments into a plan, finding every input error it can.
+
+    One run at one checkpoint is a single evaluation: its run.json and checkpoint name are
+    checked here. Anything else is a batch, whose damaged runs become summary rows instead.
+
+    Raises:
+        UsageError: contradicting flags, missing folders, an unknown checkpoint (single run).
+    """
+    if args.every_checkpoint and args.checkpoint:
+        raise UsageError("--every-checkpoint and --checkpoint contradict each other; give one")
+    runs, root = selected_runs(args)
+    request = EvalRequest(
+        which=which, split=args.split or ("all" if args.dataset else "test"), dataset=args.dataset,
+        data_options=split_pairs(args.data_opt, "--data-opt") or None, normalize=args.normalize,
+        batch_size=args.batch_size)
+    if len(runs) == 1 and root is None and not args.every_checkpoint:
+        check_checkpoint_known(runs[0], which)
+        return EvalPlan(runs, dataclasses.replace(request, out=args.out), False, None)
+    return EvalPlan(runs, request, args.every_checkpoint, summary_path(args.out, runs, root))
+
+
+def check_checkpoint_known(run_dir: Path, which: str) -> None:
+    """Raises a UsageError unless the run has run.json and a checkpoint `which` names."""
+    from harness.checkpoints.manifest import resolve_one
+
+    read_run_json(run_dir)
+    resolve_one(run_dir, which)
+
+
+def summary_path(out, runs: list, root) -> Path:
+    """Where summary.csv goes: --out, else the --all root, else the one run's reports folder,
+    else ./evaluation_summary.csv."""
+    if out:
+        out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out} is a file; give a folder for summary.csv")
+        return out / SUMMARY_NAME
+    if root is not None:
+        return Path(root) / SUMMARY_NAME
+    if len(runs) == 1:
+        return Path(runs[0]) / "reports" / SUMMARY_NAME
+    return LOOSE_SUMMARY
+
+
+def run_evaluation(plan: EvalPlan) -> int:
+    """Carries out a checked plan; returns the exit code (0 ok, 1 a row failed or was damaged).
+
+    Raises:
+        UsageError: anything wrong with the run of a single evaluation (a batch records it).
+    """
+    if plan.summary is None:
+        return _evaluate_one(plan.runs[0], plan.request)
+    rows = evaluate_batch(plan.runs, plan.request, every_checkpoint=plan.every_checkpoint)
+    frame = write_summary(plan.summary, rows)
+    _print_summary(frame, plan.summary)
+    return 0 if (frame["status"] == "ok").all() else EXIT_FAILED_ROWS
+
+
+def _evaluate_one(run_dir: Path, request: EvalRequest) -> int:
+    metrics = evaluate_checkpoint(run_dir, request)
+    print(describe(metrics))
+    for line in metrics["damage"]:
+        print(f"warning: {line}", file=sys.stderr)
+    return EXIT_FAILED_ROWS if metrics["damage"] else 0
+
+
+def evaluate_batch(runs: list, request: EvalRequest, *, every_checkpoint: bool) -> list[dict]:
+    """Evaluates each run (each retained checkpoint with `every_checkpoint`) with a progress bar.
+
+    Returns:
+        One summary row per run and checkpoint, in the order evaluated.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    cache, rows = EvalDataCache(), []
+    console = Console(file=sys.stdout, highlight=False)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        bar = progress.add_task("runs", total=len(runs))
+        for run_dir in runs:
+            progress.update(bar, description=f"{run_dir}")
+            for row in _rows_of_run(run_dir, request, cache, every_checkpoint):
+                rows.append(row)
+                console.print(row_line(row), markup=False, soft_wrap=True)
+            progress.advance(bar)
+        progress.update(bar, description="runs")
+    return rows
+
+
+def _rows_of_run(run_dir: Path, request: EvalRequest, cache, every_checkpoint: bool):
+    # Yields each row as soon as it is done, so the progress display can show it.
+    try:
+        names = _checkpoint_names(run_dir) if every_checkpoint else [request.which]
+    except UsageError as error:
+        yield failed_row(run_dir, request.which, error)
+        return
+    for name in names:
+        yield _evaluate_row(run_dir, dataclasses.replace(request, which=name), cache)
+
+
+def _checkpoint_names(run_dir: Path) -> list[str]:
+    from harness.checkpoints.manifest import Manifest
+
+    read_run_json(run_dir)  # one row for a run without run.json, not one per checkpoint
+    names = Manifest.load(run_dir).names()
+    if not names:
+        raise UsageError(f"run {run_dir} has no checkpoint yet")
+    return names
+
+
+def _evaluate_row(run_dir: Path, request: EvalRequest, cache: EvalDataCache) -> dict:
+    try:
+        metrics = evaluate_checkpoint(run_dir, request, cache)
+    except UsageError as error:
+        return failed_row(run_dir, request.which, error)
+    except Exception as error:  # noqa: BLE001 (the issue: a damaged run never stops the batch)
+        return failed_row(run_dir, request.which, f"{type(error).__name__}: {error}")
+    damage = metrics["damage"]
+    return {
+        "run": metrics["run"], "model": metrics["model"], "dataset": metrics["dataset"],
+        "checkpoint": metrics["checkpoint"], "epoch": metrics["epoch"], "params": metrics["params"],
+        "split": metrics["split"], **metrics["metrics"],
+        "eval_samples_per_s": metrics["eval_samples_per_s"], "report_dir": metrics["report_dir"],
+        "status": "damaged" if damage else "ok", "error": "; ".join(damage),
+    }
+
+
+def failed_row(run_dir: Path, which: str, error) -> dict:
+    """A summary row for a run or checkpoint that could not be evaluated."""
+    message = " ".join(str(error).split())
+    if len(message) > MAX_ERROR_CHARS:
+        message = message[: MAX_ERROR_CHARS - 1] + "…"
+    return {"run": str(run_dir), **_identity(run_dir), "checkpoint": which, "status": "failed",
+            "error": message}
+
+
+def _identity(run_dir: Path) -> dict:
+    # What run.json says about a run that failed, if it can still be read.
+    try:
+        run = read_run_json(run_dir)
+        return {"model": run["model"]["name"], "dataset": run["data"]["spec"]}
+    except (UsageError, KeyError, TypeError):
+        return {}
+
+
+def write_summary(path: Path, rows: list[dict]):
+    """Writes summary.csv ranked by accuracy (if any classification row is ok) or mse."""
+    from harness.reports import write_batch_summary
+
+    ok_rows = [row for row in rows if row.get("status") == "ok"]
+    metric = "accuracy" if any("accuracy" in row for row in ok_rows) else "mse"
+    return write_batch_summary(path, rows, primary_metric=metric, higher_is_better=_PRIMARY[metric])
+
+
+def row_line(row: dict) -> str:
+    """One line per finished row, printed above the progress bar."""
+    figure = next((f"{name} {row[name]:.4g}" for name in _PRIMARY if name in row), "")
+    speed = f"{row['eval_samples_per_s']:,.0f} samples/s" if "eval_samples_per_s" in row else ""
+    parts = [f"{row['status']:<8}", row["run"], row["checkpoint"], figure, speed, row.get("error", "")]
+    return "  ".join(part for part in parts if part)
+
+
+def _print_summary(frame, path: Path) -> None:
+    counts = frame["status"].value_counts().to_dict()
+    print(f"summary: {path} ({len(frame)} rows: "
+          + ", ".join(f"{count} {status}" for status, count in counts.items()) + ")")

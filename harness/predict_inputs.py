@@ -1,0 +1,149 @@
+"""New inputs for predict.py, read from files and turned into model inputs exactly as in training.
+
+- An image (.png, .jpg, ...) is converted to grayscale or RGB as the training images were,
+  resized to their height and width, mapped from 0..255 into the data set's raw range (0..16
+  for digits) and normalised with the run's statistics.
+- A .csv file holds one example per row: for a run trained on a csv table, the training's
+  feature columns (the target column may be there and is ignored); for any other run, the raw
+  values of one example per row (a header row is optional).
+- A .npy file holds one raw example or a batch of them, in the data set's raw value range
+  (for a table run, rows of feature values in the training's column order).
+"""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from harness.errors import UsageError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+_IMAGE_MODES = {1: "L", 3: "RGB"}
+
+
+def read_inputs(paths, run: dict) -> tuple[list[str], np.ndarray]:
+    """Reads every input file and prepares it for the run's model.
+
+    Args:
+        paths: the files, in the order given.
+        run: the run's run.json.
+
+    Returns:
+        (one name per example, e.g. "a.png" or "rows.csv[3]"; float32 model inputs).
+
+    Raises:
+        UsageError: a file is missing, unreadable, of an unknown kind or does not fit the run.
+    """
+    from harness.data import prepare_inputs
+
+    names, blocks = [], []
+    for path in map(Path, paths):
+        labels, raw = _read_raw(path, run["data"]["normalization"])
+        try:
+            blocks.append(prepare_inputs(raw, spec_name=run["data"]["spec"],
+                                         layout=run["model"]["layout"],
+                                         normalization=run["data"]["normalization"]))
+        except UsageError as error:
+            raise UsageError(f"input {path}: {error}") from None
+        names += labels
+    return names, np.concatenate(blocks).astype(np.float32, copy=False)
+
+
+def _read_raw(path: Path, normalization: dict):
+    if not path.exists():
+        raise UsageError(f"input file {path} not found")
+    if not path.is_file():
+        raise UsageError(f"input {path} is a folder; give image, .csv or .npy files")
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        return [str(path)], read_image(path, normalization)
+    if suffix == ".csv":
+        raw = _read_csv(path, normalization)
+    elif suffix == ".npy":
+        raw = _read_npy(path, normalization)
+    else:
+        raise UsageError(f"input {path}: unknown kind {suffix or '(no suffix)'!r}; give images "
+                         f"({', '.join(IMAGE_SUFFIXES)}), .csv rows or .npy arrays")
+    return [f"{path}[{row}]" for row in range(len(raw))], raw
+
+
+def read_image(path: Path, normalization: dict) -> np.ndarray:
+    """One image as raw pixel values shaped like a training image (H, W, C)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if normalization.get("method") != "pixels":
+        raise UsageError(f"input {path} is an image, but this run was not trained on images "
+                         f"(normalization {normalization.get('method')!r}); give .csv or .npy input")
+    height, width, channels = normalization["image_shape"]
+    if channels not in _IMAGE_MODES:
+        raise UsageError(f"training images have {channels} channels; images can feed 1 or 3")
+    try:
+        with Image.open(path) as image:
+            image = image.convert(_IMAGE_MODES[channels])
+            # Averaging boxes when shrinking is how the 8x8 digits were made from 32x32 scans.
+            shrinking = image.width >= width and image.height >= height
+            image = image.resize((width, height), Image.Resampling.BOX if shrinking
+                                 else Image.Resampling.BILINEAR)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise UsageError(f"cannot read image {path}: {error}") from None
+    pixels = np.asarray(image, dtype=np.float64).reshape(height, width, channels)
+    return pixels * (float(normalization["raw_range"][1]) / 255.0)
+
+
+def _read_csv(path: Path, normalization: dict):
+    from harness.data import csv_table
+
+    if normalization.get("method") == "table":
+        rows = csv_table.read_table(str(path))
+    else:
+        rows = _numeric_rows(path, example_size(normalization))
+    if len(rows) == 0:
+        raise UsageError(f"csv file {path} has no rows")
+    return rows
+
+
+def _numeric_rows(path: Path, size: int) -> np.ndarray:
+    try:
+        table = pd.read_csv(path, header=None, dtype=str, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read csv file {path}: {error}") from None
+    values = table.apply(pd.to_numeric, errors="coerce")
+    if len(values) and values.iloc[0].isna().all():
+        values = values.iloc[1:]  # a header row
+    if values.isna().to_numpy().any():
+        raise UsageError(f"csv file {path} must hold numbers only (raw values of one example per row)")
+    if values.shape[1] != size:
+        raise UsageError(f"csv file {path} has {values.shape[1]} columns; each row must hold the "
+                         f"{size} raw values of one example")
+    return values.to_numpy(np.float64)
+
+
+def _read_npy(path: Path, normalization: dict):
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise UsageError(f"cannot read .npy file {path}: {error}") from None
+    if normalization.get("method") == "table":
+        columns = [feature["name"] for feature in normalization["features"]]
+        rows = array.reshape(1, -1) if array.ndim == 1 else array
+        if rows.ndim != 2 or rows.shape[1] != len(columns):
+            raise UsageError(f".npy file {path} has shape {array.shape}; a table run takes rows of "
+                             f"{len(columns)} values: {', '.join(columns)}")
+        return pd.DataFrame(rows.astype(str), columns=columns)
+    if array.dtype.kind not in "biuf":
+        raise UsageError(f".npy file {path} holds {array.dtype} values; it needs numbers")
+    size = example_size(normalization)
+    if array.size != size and math.prod(array.shape[1:]) != size:
+        raise UsageError(f".npy file {path} has shape {array.shape}: neither one example nor a batch "
+                         f"of examples of {size} values each")
+    if not np.all(np.isfinite(array)):
+        raise UsageError(f".npy file {path} holds NaN or infinite values")
+    return array.reshape(-1, size)
+
+
+def example_size(normalization: dict) -> int:
+    """How many raw values make one example of an image or signal run."""
+    if normalization.get("method") == "pixels":
+        return math.prod(normalization["image_shape"])
+    return int(normalization["steps"])
