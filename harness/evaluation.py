@@ -11,19 +11,12 @@ and report seconds, total_seconds and report_share (report seconds / total); nor
 (classification).
 """
 
-import contextlib
 import dataclasses
-import io
-import sys
 import time
 from pathlib import Path
 
 from harness.eval_data import CSV_PREFIX, EvalDataCache
 from harness.runs import read_run_json
-
-# The checkpoint store reports a damaged checkpoint it skipped with a line starting like this.
-_SKIPPED_PREFIX = "warning: skipping damaged checkpoint"
-
 
 @dataclasses.dataclass(frozen=True)
 class EvalRequest:
@@ -60,8 +53,8 @@ def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | No
     data, loaded = (cache or EvalDataCache()).get(run, split=request.split, dataset=request.dataset,
                                                   options=request.data_options)
     marks["data"] = time.perf_counter()
-    with _damage_noted() as damage:
-        restored = restore_run_model(run_dir, request.which)
+    restored = restore_run_model(run_dir, request.which, warn=False)
+    damage = restored.skipped
     marks["restored"] = time.perf_counter()
     timed = _predict(restored.model, data.x, request.batch_size)
     entry = restored.checkpoint
@@ -95,25 +88,6 @@ def default_report_dir(run_dir: Path, checkpoint: str, request: EvalRequest, dat
     if request.dataset or request.split != "test":
         name += f"-{request.split}"
     return run_dir / "reports" / name
-
-
-@contextlib.contextmanager
-def _damage_noted():
-    """Collects the store's "skipping damaged checkpoint" lines instead of printing them.
-
-    The caller puts them into the row or onto stderr; anything else written to stderr meanwhile
-    is passed through unchanged.
-    """
-    damage, buffer = [], io.StringIO()
-    try:
-        with contextlib.redirect_stderr(buffer):
-            yield damage
-    finally:
-        for line in buffer.getvalue().splitlines():
-            if line.startswith(_SKIPPED_PREFIX):
-                damage.append(line[len("warning: "):])
-            else:
-                print(line, file=sys.stderr)
 
 
 def _predict(model, x, batch_size):

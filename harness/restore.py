@@ -21,14 +21,16 @@ class RestoredRun:
     config: TrainConfig
     model: object  # keras.Model
     checkpoint: dict  # the manifest entry restored
+    skipped: list  # damaged checkpoints passed over on the way, one line each
 
 
-def restore_run_model(run_dir, which: str = "best") -> RestoredRun:
+def restore_run_model(run_dir, which: str = "best", *, warn: bool = True) -> RestoredRun:
     """Rebuilds the run's model and restores checkpoint `which` into it.
 
     Args:
         run_dir: the run folder.
         which: "best", "latest", "ckpt-N" or a checkpoint prefix path.
+        warn: print a warning line for each damaged checkpoint passed over.
 
     Raises:
         UsageError: no run there, no such checkpoint, nothing intact, or a mismatch.
@@ -46,7 +48,7 @@ def restore_run_model(run_dir, which: str = "best") -> RestoredRun:
     optimizer = compile_model(model, config, task=run["model"]["task"], steps_per_epoch=1)
     state = TrainingState(model, optimizer)
     store = CheckpointStore(run_dir, state.checkpoint)
-    entry = store.restore(which)
+    entry = store.restore(which, warn=warn)
     if entry is None:
         raise UsageError(f"run {run_dir} has no checkpoint yet")
-    return RestoredRun(run_dir, run, config, model, entry)
+    return RestoredRun(run_dir, run, config, model, entry, list(store.skipped))

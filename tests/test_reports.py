@@ -253,3 +253,14 @@ def test_metrics_json_is_strict_json(tmp_path):
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text) == {"accuracy": 0.5, "n": 8, "r2": None, "per_class": [1.0, None]}
     assert [p.name for p in (tmp_path / "eval").iterdir()] == ["metrics.json"]
+
+
+def test_batch_summary_keeps_whole_numbers_whole_beside_a_failed_row(tmp_path):
+    from harness.reports import write_batch_summary
+
+    rows = [{"run": "a", "model": "mlp", "epoch": 12, "params": 5082, "accuracy": 0.9},
+            {"run": "b", "model": "mlp", "status": "failed", "error": "no run.json"}]
+    write_batch_summary(tmp_path / "summary.csv", rows, primary_metric="accuracy", higher_is_better=True)
+    table = pd.read_csv(tmp_path / "summary.csv", dtype=str, keep_default_na=False)
+    assert table.loc[0, "epoch"] == "12" and table.loc[0, "params"] == "5082"
+    assert table.loc[1, "epoch"] == "" and table.loc[1, "status"] == "failed"

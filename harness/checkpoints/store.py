@@ -50,6 +50,7 @@ class CheckpointStore:
         self._manager = None
         self._writer = None
         self._pending = None
+        self.skipped: list[str] = []  # what the last restore passed over, and why
 
     def save(self, *, epoch: int, step: int, metrics: dict, kind: str = "epoch") -> dict:
         """Writes a checkpoint named ckpt-<step>, records it and applies the retention policy.
@@ -160,7 +161,7 @@ class CheckpointStore:
         ranked = rank_best(self._manifest.checkpoints, self.policy)
         return dict(ranked[0]) if ranked else None
 
-    def restore(self, which: str = "latest") -> dict | None:
+    def restore(self, which: str = "latest", *, warn: bool = True) -> dict | None:
         """Verifies a checkpoint's files and restores it into the root checkpoint.
 
         Build the model and the optimizer's variables (`optimizer.build(...)`) first: a
@@ -171,6 +172,8 @@ class CheckpointStore:
                 run with a manifest). For "latest" and "best" a damaged checkpoint is skipped
                 with one warning line on stderr and the next newest (next best) is used; a
                 checkpoint named explicitly is used or refused, never replaced.
+            warn: print each skipped checkpoint as a warning line on stderr. Either way they
+                are listed in `self.skipped` afterwards.
 
         Returns:
             The entry restored, or None if `which` is "latest" and the run has no checkpoints.
@@ -180,6 +183,7 @@ class CheckpointStore:
                 fit the model (the message names the mismatched variables).
         """
         self.wait()
+        self.skipped = []
         manifest, entries = candidates(self._manifest, which, self.policy)
         if not entries:
             return None
@@ -187,9 +191,11 @@ class CheckpointStore:
         if chosen is None:
             raise UsageError(f"no intact checkpoint to restore for {which!r} in {manifest.describe()}: "
                              + "; ".join(f"{entry['name']}: {problem}" for entry, problem in skipped))
-        for entry, problem in skipped:
-            print(f"warning: skipping damaged checkpoint {entry['name']} ({problem}); "
-                  f"restoring {chosen['name']} instead", file=sys.stderr)
+        self.skipped = [f"skipping damaged checkpoint {entry['name']} ({problem}); "
+                        f"restoring {chosen['name']} instead" for entry, problem in skipped]
+        if warn:
+            for line in self.skipped:
+                print(f"warning: {line}", file=sys.stderr)
         prefix = str(manifest.run_dir / chosen["prefix"])
         check_fits(self.checkpoint, prefix, chosen["name"])
         status = self.checkpoint.restore(prefix)

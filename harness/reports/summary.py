@@ -42,6 +42,8 @@ def _strict_json(value):
         return None
     return value
 
+INTEGER_COLUMNS = ("epoch", "step", "params", "n")
+
 
 def write_batch_summary(path, rows: list[dict], *, primary_metric: str,
                         higher_is_better: bool) -> pd.DataFrame:
@@ -73,6 +75,10 @@ def write_batch_summary(path, rows: list[dict], *, primary_metric: str,
     fixed = set(LEADING_COLUMNS + TRAILING_COLUMNS)
     metric_columns = list(dict.fromkeys(key for row in rows for key in row if key not in fixed))
     frame = pd.DataFrame(rows, columns=LEADING_COLUMNS + metric_columns + TRAILING_COLUMNS)
+    for column in INTEGER_COLUMNS:
+        if column in frame:
+            # Nullable integers: a failed row's empty cell must not turn 12 into 12.0.
+            frame[column] = pd.to_numeric(frame[column]).round().astype("Int64")
     frame = _ranked(frame, primary_metric, higher_is_better)
     write_text_atomic(path, frame.to_csv(index=False))
     return frame
