@@ -16,7 +16,8 @@ TINY_HPARAMS = {
     "rnn": {"units": (8, 4)},
     "lstm": {"units": [8, 4]},  # a list, as `--set units=8,4` may deliver it
     "gru": {"units": 8},  # a bare int means one layer
-    "attention": {"model_dim": 8, "num_heads": 2, "ff_dim": 8, "num_blocks": 2},
+    # patch_size 5 leaves a ragged last patch of the 12 steps, which the projection must pad.
+    "attention": {"model_dim": 8, "num_heads": 2, "ff_dim": 8, "num_blocks": 2, "patch_size": 5},
 }
 TINY_SHAPES = {"image": (8, 8, 1), "flat": (16,), "sequence": (12, 3)}
 NUM_OUTPUTS = 3
