@@ -94,3 +94,25 @@ def test_resume_without_a_checkpoint_exits_2(tmp_path, capsys):
     assert "no checkpoint" in capsys.readouterr().err
     assert train.main(["--resume", "--run-dir", str(tmp_path / "nowhere")]) == 2
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_second_trainer_on_a_run_in_use_exits_2_and_leaves_it_alone(tmp_path, capsys):
+    from tests.test_checkpoint_lock import start_holder
+
+    run_dir = tmp_path / "run"
+    fit(MLP, run_dir, "--epochs", "1")
+    before = (run_dir / "history.csv").read_text()
+    holder = start_holder(run_dir)  # a real process holding the run's lock, as a trainer does
+    try:
+        capsys.readouterr()
+        assert train.main(["--resume", "--run-dir", str(run_dir), "--epochs", "2"]) == 2
+        err = capsys.readouterr().err
+        assert f"in use by process {holder.pid}" in err and err.count("\n") == 1
+        assert (run_dir / "history.csv").read_text() == before
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    # Once the holder is gone (killed, so its lock file stays behind), the lock is taken over.
+    assert train.main(["--resume", "--run-dir", str(run_dir), "--epochs", "2"]) == 0
+    assert pd.read_csv(run_dir / "history.csv")["epoch"].tolist() == [1, 2]
