@@ -16,7 +16,19 @@ from zoo.registry import Recipe, register_model
     task="classification",
     default_dataset="digits",
     layout="image",
-    recipe=Recipe(optimizer="adam", lr=2e-3, schedule="cosine", epochs=60, batch_size=32),
+    # Digits have 1257 training images, so the bar (at most 1 test error in 360) is reached by
+    # regularising, not by size: 1-pixel shifts, small turns and zooms, label smoothing, and a
+    # long warm-up-cosine run (0.997 on seeds 0, 1 and 2; 60 epochs at batch 32 gave 0.989).
+    recipe=Recipe(
+        optimizer="adam",
+        lr=3e-3,
+        schedule="warmup-cosine",
+        warmup_epochs=5,
+        epochs=100,
+        batch_size=64,
+        augment=True,
+        label_smoothing=0.1,
+    ),
     description="LeNet-style Conv2D/pooling blocks with dropout and optional BatchNorm",
 )
 def cnn(
@@ -27,8 +39,8 @@ def cnn(
     filters=(32, 64, 128),
     kernel_size=3,
     dense_units=128,
-    dropout_rate=0.25,
-    batch_norm=False,
+    dropout_rate=0.1,  # augmentation already regularises; 0.25 on top of it underfits digits
+    batch_norm=True,
 ):
     """Builds a LeNet-style CNN that pools only while the feature map stays at least 2x2.
 
