@@ -6,29 +6,53 @@ from pathlib import Path
 import pandas as pd
 
 from harness.atomic import write_json_atomic
+from harness.distribute import single_process
 from harness.fitting import EVAL_BATCH_MULTIPLIER
 from harness.pipeline import eval_dataset
 
 
-def finish_run(prepared, model, outcome, *, train_seconds: float) -> dict:
-    """Writes model.keras, summary.json and training_curves.png; prints and returns the summary."""
+def finish_run(prepared, model, outcome, *, train_seconds: float, distribution=None, write_dir=None) -> dict:
+    """Writes model.keras, summary.json and training_curves.png; prints and returns the summary.
+
+    Under a multi-worker strategy every worker evaluates (the test set is split between them) and
+    saves model.keras into its `write_dir`; only the chief, whose `write_dir` is the run folder,
+    writes the summary and curves.
+    """
     config, data, run_dir = prepared.config, prepared.data, prepared.run_dir
-    weights_from = f"final (epoch {int(outcome.state.epoch.numpy())})"
-    if outcome.early_stopping is not None and outcome.store.best() is not None:
-        entry = outcome.store.restore("best")
-        weights_from = f"best ({entry['name']}, epoch {entry['epoch']})"
+    distribution = distribution or single_process()
+    write_dir = write_dir or run_dir
+    weights_from = _best_weights_back(prepared, outcome, distribution)
     one_hot = data.num_outputs if config.label_smoothing else None
-    test = eval_dataset(data.x_test, data.y_test, batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER,
-                        one_hot_classes=one_hot)
+    test = distribution.shard(eval_dataset(
+        data.x_test, data.y_test, batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER, one_hot_classes=one_hot))
     test_metrics = model.evaluate(test, verbose=0, return_dict=True)
     if data.task == "regression":
         test_metrics["mse"] = test_metrics["loss"]
-    save_model_atomic(model, run_dir / "model.keras")
+    save_model_atomic(model, write_dir / "model.keras")
     summary = _summary(prepared, model, outcome, test_metrics, train_seconds, weights_from)
-    write_json_atomic(run_dir / "summary.json", summary)
-    _plot_curves(run_dir)
-    print_summary(summary, run_dir)
+    if distribution.is_chief:
+        write_json_atomic(run_dir / "summary.json", summary)
+        _plot_curves(run_dir)
+        print_summary(summary, run_dir)
+    else:
+        print(f"{distribution.describe()}: done; the chief wrote {run_dir}", flush=True)
+    distribution.barrier()  # no worker leaves while another may still need it
     return summary
+
+
+def _best_weights_back(prepared, outcome, distribution) -> str:
+    """With early stopping, restores the best checkpoint on every worker; says which weights."""
+    from harness.fitting import run_store
+
+    weights_from = f"final (epoch {int(outcome.state.epoch.numpy())})"
+    if outcome.early_stopping is None:
+        return weights_from
+    distribution.barrier()  # the chief's last checkpoint is recorded before anyone reads it
+    store = run_store(prepared, outcome.store, outcome.state, distribution)
+    if store.best() is not None:
+        entry = store.restore("best")
+        weights_from = f"best ({entry['name']}, epoch {entry['epoch']})"
+    return weights_from
 
 
 def save_model_atomic(model, path: Path) -> None:

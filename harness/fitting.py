@@ -5,6 +5,7 @@ import sys
 
 from harness.callbacks import CheckpointSaver, HistoryWriter, truncate_history
 from harness.config import monitor_mode
+from harness.distribute import single_process
 from harness.errors import UsageError
 from harness.model_factory import compile_model
 from harness.optimizers import plateau_callback
@@ -24,37 +25,75 @@ class FitOutcome:
     early_stopping: object
 
 
-def fit_run(prepared, model) -> FitOutcome:
-    """Trains `model` for the prepared run, resuming from its newest valid checkpoint if asked."""
+def fit_run(prepared, model, *, distribution=None, write_dir=None) -> FitOutcome:
+    """Trains `model` for the prepared run, resuming from its newest valid checkpoint if asked.
+
+    Args:
+        prepared: the `PreparedRun`.
+        model: the model, built in `distribution`'s scope.
+        distribution: a `harness.distribute.Distribution`; default: this process alone.
+        write_dir: where checkpoints and history.csv go (the run folder, or a non-chief worker's
+            temporary folder); default: the run folder.
+    """
     from harness.checkpoints import CheckpointStore, RetentionPolicy
     from harness.training_state import TrainingState
 
     config, data = prepared.config, prepared.data
+    distribution = distribution or single_process()
+    write_dir = write_dir or prepared.run_dir
     steps = steps_per_epoch(len(data.x_train), config.batch_size)
-    optimizer = compile_model(model, config, task=data.task, steps_per_epoch=steps)
+    with distribution.scope():
+        optimizer = compile_model(model, config, task=data.task, steps_per_epoch=steps)
     state = TrainingState(model, optimizer)
     policy = RetentionPolicy(keep_last=config.keep_last, keep_best=config.keep_best,
                              monitor=config.monitor, mode=monitor_mode(config.monitor),
                              keep_every=config.keep_every)
-    store = CheckpointStore(prepared.run_dir, state.checkpoint, policy, async_save=config.async_save)
+    store = CheckpointStore(write_dir, state.checkpoint, policy,
+                            async_save=_async_save(config, distribution))
     start_step = 0
     if prepared.resume:
-        start_step = _restore(store, state, prepared.run_dir)
+        start_step = _restore(run_store(prepared, store, state, distribution), state, prepared.run_dir,
+                              history=write_dir / "history.csv")
     early_stopping = _early_stopping(config)
-    callbacks = _callbacks(prepared, store, state, early_stopping, steps)
+    callbacks = _callbacks(prepared, store, state, early_stopping, steps, write_dir)
     try:
-        _fit_from(model, prepared, callbacks, start_step, steps)
+        _fit_from(model, prepared, callbacks, start_step, steps, distribution)
     finally:
         store.close()
     return FitOutcome(store, state, start_step // steps, early_stopping)
 
 
-def _restore(store, state, run_dir) -> int:
+def run_store(prepared, store, state, distribution):
+    """The store that reads the run folder's checkpoints: the chief's own, else a reader.
+
+    Every worker restores the same checkpoint from the chief's run folder, so that folder must be
+    on storage all workers can read (see the README, "Beyond one machine").
+    """
+    if distribution.is_chief:
+        return store
+    from harness.checkpoints import CheckpointStore
+
+    reader = CheckpointStore(prepared.run_dir, state.checkpoint)
+    if not reader.entries():
+        raise UsageError(f"{distribution.describe()}: the chief's run folder {prepared.run_dir} shows no "
+                         "checkpoint here; --resume and --early-stopping need it on storage every worker reads")
+    return reader
+
+
+def _async_save(config, distribution) -> bool:
+    if config.async_save and distribution.strategy is not None:
+        print(f"note: --async-save is for --strategy none; saving synchronously under {distribution.name}",
+              flush=True)
+        return False
+    return config.async_save
+
+
+def _restore(store, state, run_dir, *, history) -> int:
     entry = store.restore("latest")
     if entry is None:
         raise UsageError(f"--resume: {run_dir} has no checkpoint yet; train it again with --overwrite")
     epoch = int(state.epoch.numpy())
-    truncate_history(run_dir / "history.csv", epoch)
+    truncate_history(history, epoch)
     print(f"resumed from {entry['name']} (epoch {epoch}, step {int(state.step.numpy())})", flush=True)
     return int(state.step.numpy())
 
@@ -72,29 +111,30 @@ def _early_stopping(config):
     )
 
 
-def _callbacks(prepared, store, state, early_stopping, steps) -> list:
+def _callbacks(prepared, store, state, early_stopping, steps, write_dir) -> list:
     config = prepared.config
     plateau = plateau_callback(config)
     # Order matters: see CheckpointSaver.
-    callbacks = [early_stopping, HistoryWriter(prepared.run_dir / "history.csv"), plateau,
+    callbacks = [early_stopping, HistoryWriter(write_dir / "history.csv"), plateau,
                  CheckpointSaver(store, state, early_stopping=early_stopping, plateau=plateau,
                                  steps_per_epoch=steps, save_every_steps=config.save_every_steps)]
     return [callback for callback in callbacks if callback is not None]
 
 
-def _fit_from(model, prepared, callbacks, start_step: int, steps: int) -> None:
+def _fit_from(model, prepared, callbacks, start_step: int, steps: int, distribution) -> None:
     """Runs model.fit from `start_step`; a mid-epoch start first finishes that epoch alone."""
     config, data = prepared.config, prepared.data
     epoch, done_in_epoch = divmod(start_step, steps)
     one_hot = data.num_outputs if config.label_smoothing else None
-    validation = eval_dataset(data.x_val, data.y_val, batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER,
-                              one_hot_classes=one_hot)
+    validation = distribution.shard(eval_dataset(
+        data.x_val, data.y_val, batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER, one_hot_classes=one_hot))
     verbose = 1 if sys.stdout.isatty() else 2
 
     def fit(first_epoch, last_epoch, skip=0):
-        dataset = train_dataset(data.x_train, data.y_train, batch_size=config.batch_size,
-                                seed=config.seed, start_epoch=first_epoch, epochs=last_epoch,
-                                one_hot_classes=one_hot).skip(skip)
+        # Global batches, skipped before they are split, so every worker skips the same steps.
+        dataset = distribution.shard(train_dataset(
+            data.x_train, data.y_train, batch_size=config.batch_size, seed=config.seed,
+            start_epoch=first_epoch, epochs=last_epoch, one_hot_classes=one_hot).skip(skip))
         model.fit(dataset, epochs=last_epoch, initial_epoch=first_epoch,
                   steps_per_epoch=steps - skip, validation_data=validation,
                   callbacks=callbacks, verbose=verbose,

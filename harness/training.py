@@ -4,6 +4,7 @@ Everything that can be wrong with the user's input (model, data, recipe, run fol
 is checked before the run folder is created, so bad input leaves nothing behind.
 """
 
+import contextlib
 import dataclasses
 import sys
 import time
@@ -15,8 +16,9 @@ from harness.errors import UsageError
 from harness.hparams import coerce_hparams
 from harness.runs import check_run_dir, clear_run, default_run_dir, read_run_json, write_run_json
 
-# Flags that may differ on --resume because they do not change the numbers.
-RESUME_RUNTIME_FIELDS = ("device", "async_save", "steps_per_execution", "run_dir")
+# Flags that may differ on --resume because they do not change the numbers (a strategy changes
+# them only by float rounding: a checkpoint moves between one process and many).
+RESUME_RUNTIME_FIELDS = ("device", "strategy", "async_save", "steps_per_execution", "run_dir")
 
 
 @dataclasses.dataclass
@@ -29,6 +31,7 @@ class PreparedRun:
     model_info: dict
     resume: bool
     overwrite: bool
+    cluster: object = None  # harness.tf_config.Cluster under --strategy multiworker
 
 
 def prepare(config: TrainConfig, *, resume=False, overwrite=False) -> PreparedRun:
@@ -38,6 +41,7 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False) -> PreparedRu
 
     if resume:
         config = _resume_config(config)
+    cluster = _check_strategy(config)
     spec = get_model_spec(config.model)
     dataset = config.dataset or spec.default_dataset
     config = dataclasses.replace(config, dataset=dataset)
@@ -47,12 +51,32 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False) -> PreparedRu
                         normalization=normalization, options=config.data_options)
     config = resolve_config(config, spec.recipe, task=data.task)
     run_dir = Path(config.run_dir) if config.run_dir else default_run_dir(spec.name, dataset, config.seed)
-    check_run_dir(run_dir, resume=resume, overwrite=overwrite)
+    if cluster is None or cluster.rank == 0 or resume:
+        # A fresh run's folder is the chief's to check: it may have written run.json already.
+        check_run_dir(run_dir, resume=resume, overwrite=overwrite)
     model_info = {"name": spec.name, "task": data.task, "layout": spec.layout,
                   "input_shape": list(data.input_shape), "num_outputs": data.num_outputs,
                   "hparams": hparams}
     config = dataclasses.replace(config, run_dir=str(run_dir))
-    return PreparedRun(config, run_dir, data, model_info, resume, overwrite)
+    return PreparedRun(config, run_dir, data, model_info, resume, overwrite, cluster)
+
+
+def _check_strategy(config: TrainConfig):
+    """Checks TF_CONFIG and the timeout for multiworker; returns the cluster or None."""
+    import os
+
+    from harness.tf_config import collective_timeout, read_tf_config
+
+    if config.strategy != "multiworker":
+        if os.environ.get("TF_CONFIG") and config.strategy in ("auto", "none"):
+            print(f"note: TF_CONFIG is set, but --strategy {config.strategy} trains in this process "
+                  "alone; use --strategy multiworker to join its cluster", flush=True)
+        return None
+    cluster = read_tf_config()
+    collective_timeout()
+    if not config.run_dir:
+        raise UsageError("--strategy multiworker needs --run-dir: every worker must name the same run folder")
+    return cluster
 
 
 def _resume_config(given: TrainConfig) -> TrainConfig:
@@ -76,31 +100,56 @@ def _saved_normalization(config: TrainConfig):
 
 
 def run(prepared: PreparedRun, *, command=None) -> dict:
-    """Trains a prepared run and returns its summary (also written to summary.json)."""
+    """Trains a prepared run and returns its summary (also written to summary.json).
+
+    Under --strategy multiworker every worker calls this. Only the chief locks and writes the
+    run folder; the others write into temporary folders of their own (harness/distribute.py).
+    """
     import keras
 
-    from harness.checkpoints import RunLock
     from harness.devices import configure_devices
+    from harness.distribute import choose_strategy, start_distribution
     from harness.finish import finish_run
     from harness.fitting import fit_run
     from harness.model_factory import build_model
+    from harness.tf_config import collective_timeout
 
     config = prepared.config
     plan = configure_devices(config.device, mixed_precision=config.mixed_precision, xla=config.xla)
-    print(plan.describe(cpu_count=_cpu_count()), flush=True)
+    # Before anything else touches TensorFlow: a multi-worker strategy must set up the runtime.
+    distribution = start_distribution(choose_strategy(config.strategy, plan), plan, prepared.cluster,
+                                      timeout=collective_timeout())
+    print(f"{plan.describe(cpu_count=_cpu_count())}; {distribution.describe()}", flush=True)
     keras.utils.set_random_seed(config.seed)
-    model = build_model(prepared.model_info, augment=config.augment, dataset=config.dataset, seed=config.seed)
-    prepared.run_dir.mkdir(parents=True, exist_ok=True)
-    with RunLock(prepared.run_dir):
-        if prepared.overwrite:
-            clear_run(prepared.run_dir)
-        if prepared.resume:
-            _record_epochs(prepared)
-        else:
-            _write_run_json(prepared, model, command)
-        started = time.perf_counter()
-        outcome = fit_run(prepared, model)
-        return finish_run(prepared, model, outcome, train_seconds=time.perf_counter() - started)
+    with distribution.lost_workers_reported():
+        with distribution.scope():
+            model = build_model(prepared.model_info, augment=config.augment, dataset=config.dataset,
+                                seed=config.seed)
+        with _run_folder(prepared, distribution, model, command) as write_dir:
+            started = time.perf_counter()
+            outcome = fit_run(prepared, model, distribution=distribution, write_dir=write_dir)
+            return finish_run(prepared, model, outcome, distribution=distribution, write_dir=write_dir,
+                              train_seconds=time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _run_folder(prepared: PreparedRun, distribution, model, command):
+    """Yields where this process writes: on the chief, the run folder, locked, with its run.json."""
+    from harness.checkpoints import RunLock
+
+    with distribution.write_dir(prepared.run_dir) as write_dir:
+        if not distribution.is_chief:
+            yield write_dir
+            return
+        prepared.run_dir.mkdir(parents=True, exist_ok=True)
+        with RunLock(prepared.run_dir):
+            if prepared.overwrite:
+                clear_run(prepared.run_dir)
+            if prepared.resume:
+                _record_epochs(prepared)
+            else:
+                _write_run_json(prepared, model, command)
+            yield write_dir
 
 
 def _write_run_json(prepared: PreparedRun, model, command) -> None:
