@@ -2,7 +2,7 @@
 
 import sys
 
-from harness.errors import EXIT_USAGE, UsageError
+from harness.errors import EXIT_USAGE, EXIT_WORKER_LOST, UsageError, WorkerLost
 
 
 def main(argv=None) -> int:
@@ -29,6 +29,9 @@ def main(argv=None) -> int:
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except WorkerLost as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_WORKER_LOST
 
 
 if __name__ == "__main__":

@@ -17,13 +17,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from harness.errors import WorkerLost
 from harness.tf_config import DEFAULT_TIMEOUT_SECONDS, TIMEOUT_ENV, Cluster
 
 _TASK_PATTERN = re.compile(r"/job:(\w+)/replica:\d+/task:(\d+)")
-
-
-class WorkerLost(RuntimeError):
-    """Another worker stopped answering, so this one cannot go on."""
 
 
 def choose_strategy(requested: str, device_plan) -> str:

@@ -157,6 +157,7 @@ def test_one_process_checkpoint_resumes_on_two_workers_and_survives_a_lost_worke
     error = read(tmp_path / "first", "err-0.txt")
     assert code != 0 and waited < TIMEOUT_SECONDS + 10, (code, waited)
     assert f"lost contact with worker 1 ({addresses[1]})" in error, error[-2000:]
+    assert code == 1 and "Traceback" not in error, error[-2000:]
     print(f"survivor exited {waited:.1f} s after its peer was killed")
 
     workers, _ = launch(resume, run_dir, tmp_path / "second")
