@@ -22,8 +22,7 @@ from zoo.registry import Recipe, register_model
     recipe=Recipe(
         optimizer="adam",
         lr=3e-3,
-        schedule="warmup-cosine",
-        warmup_epochs=5,
+        schedule="warmup-cosine",  # warms up for the first 5% of the epochs
         epochs=100,
         batch_size=64,
         augment=True,

