@@ -10,7 +10,7 @@ from zoo.heads import check_rank, check_rate, finish_model, positive_int
 from zoo.registry import Recipe, register_model
 
 
-def _patch_tokens(inputs, *, model_dim, patch_size):
+def _patch_tokens(inputs, *, model_dim, patch_size, window_patches):
     """Cuts a (batch, steps, features) sequence into patches and embeds each with its position.
 
     Returns:
@@ -23,10 +23,13 @@ def _patch_tokens(inputs, *, model_dim, patch_size):
     # Attention costs grow with the square of the token count: 64 steps in patches of 4 are 16x
     # cheaper than 64 tokens, and a patch shows the local shape that one step cannot.
     num_patches = -(-inputs.shape[1] // patch_size)
-    # A convolution whose stride equals its width is a Dense projection of each patch; "same"
-    # padding zero-fills the last patch when the length is not a multiple of patch_size.
+    # A convolution with stride patch_size projects each patch; a kernel window_patches times as
+    # wide lets a token also see the edges of its neighbours, so a cycle's shape is not cut at a
+    # patch boundary (on waveforms disjoint patches reached 0.965-0.977, twice as wide 0.983-0.988).
+    # "same" padding zero-fills past both ends.
     tokens = keras.layers.Conv1D(
-        model_dim, patch_size, strides=patch_size, padding="same", name="projection"
+        model_dim, patch_size * window_patches, strides=patch_size, padding="same",
+        name="projection",
     )(inputs)
     return PositionalEmbedding(num_patches, name="positions")(tokens)
 
@@ -35,13 +38,14 @@ def _patch_tokens(inputs, *, model_dim, patch_size):
     task="classification",
     default_dataset="waveforms",
     layout="sequence",
-    # Transformers train best with a warm-up and decoupled weight decay.
+    # Transformers train best with a warm-up (here the 5% rule's 2 epochs) and decoupled weight
+    # decay. One block at a peak of 3e-3 beat two at 2e-3 (0.988 against 0.965 on seed 1) and
+    # takes half the time per epoch.
     recipe=Recipe(
         optimizer="adamw",
-        lr=2e-3,
+        lr=3e-3,
         schedule="warmup-cosine",
-        warmup_epochs=2,
-        epochs=25,
+        epochs=30,
         batch_size=64,
         weight_decay=1e-4,
     ),
@@ -55,8 +59,9 @@ def attention(
     model_dim=32,
     num_heads=4,
     ff_dim=64,
-    num_blocks=2,
+    num_blocks=1,
     patch_size=4,
+    window_patches=2,
     dropout_rate=0.1,
     activation="gelu",
 ):
@@ -71,6 +76,8 @@ def attention(
         ff_dim: hidden width of each block's feed-forward network.
         num_blocks: Transformer blocks stacked.
         patch_size: time steps per token; 1 makes every step a token.
+        window_patches: how many patches wide each token's projection looks, centred on its own
+            patch; 1 gives disjoint patches, 2 overlaps each neighbour by half a patch.
         dropout_rate: dropout inside each block and before the head.
         activation: the feed-forward activation, "relu" or "gelu".
 
@@ -92,7 +99,10 @@ def attention(
 
     inputs = keras.Input(shape=input_shape)
     patch_size = positive_int("patch_size", patch_size)
-    x = _patch_tokens(inputs, model_dim=model_dim, patch_size=patch_size)
+    x = _patch_tokens(
+        inputs, model_dim=model_dim, patch_size=patch_size,
+        window_patches=positive_int("window_patches", window_patches),
+    )
     for index in range(positive_int("num_blocks", num_blocks)):
         x = TransformerBlock(
             model_dim,
