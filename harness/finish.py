@@ -8,6 +8,7 @@ import pandas as pd
 from harness.atomic import write_json_atomic
 from harness.distribute import single_process
 from harness.fitting import EVAL_BATCH_MULTIPLIER
+from harness.model_factory import inference_model
 from harness.pipeline import eval_dataset
 
 
@@ -28,7 +29,7 @@ def finish_run(prepared, model, outcome, *, train_seconds: float, distribution=N
     test_metrics = model.evaluate(test, verbose=0, return_dict=True)
     if data.task == "regression":
         test_metrics["mse"] = test_metrics["loss"]
-    save_model_atomic(model, write_dir / "model.keras")
+    save_model_atomic(inference_model(model), write_dir / "model.keras")
     summary = _summary(prepared, model, outcome, test_metrics, train_seconds, weights_from)
     if distribution.is_chief:
         write_json_atomic(run_dir / "summary.json", summary)

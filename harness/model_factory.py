@@ -34,6 +34,21 @@ def build_model(model_info: dict, *, augment: bool, dataset: str, seed: int):
     return model
 
 
+def inference_model(model):
+    """The model without its training-only augmentation wrapper, sharing the same weights.
+
+    Keras 3 preprocessing layers default to `training=True` when called without the flag, so a
+    wrapped model called as `model(x)` (or served from a SavedModel) would augment its inputs.
+    `model.keras` and exports therefore hold the zoo model itself.
+    """
+    import keras
+
+    inner = model.layers[-1] if model.layers else None
+    if isinstance(inner, keras.Model) and inner.name == model.name:
+        return inner
+    return model
+
+
 def loss_and_metrics(task: str, label_smoothing: float = 0.0):
     """The loss and metrics for a task; metric names are what history.csv and summaries show."""
     import keras

@@ -10,8 +10,9 @@ import pytest
 import tensorflow as tf
 
 import train
-import zoo
+import zoo  # noqa: F401  (registers the custom layers for load_model)
 from harness.data import load_dataset
+from harness.model_factory import build_model
 from tests.conftest import REPO_ROOT
 
 
@@ -33,10 +34,11 @@ def test_plain_tensorflow_finds_model_and_optimizer_by_name(run_dir):
     keys = tf.train.load_checkpoint(latest).get_variable_to_shape_map()
     assert any(key.startswith("optimizer/") for key in keys)
     assert {"epoch/.ATTRIBUTES/VARIABLE_VALUE", "step/.ATTRIBUTES/VARIABLE_VALUE"} <= set(keys)
-    # Plain TF code: a fresh model of the same architecture, restored under the name "model".
+    # Plain TF code: a fresh model of the same architecture (the recipe's augmentation wrapper
+    # included, as run.json says), restored under the name "model".
     run = json.loads((run_dir / "run.json").read_text())
-    fresh = zoo.create_model("mlp", input_shape=run["model"]["input_shape"],
-                             num_outputs=10, **run["model"]["hparams"])
+    fresh = build_model(run["model"], augment=run["config"]["augment"], dataset="digits",
+                        seed=run["config"]["seed"])
     tf.train.Checkpoint(model=fresh).read(latest).expect_partial()
     final = keras.saving.load_model(run_dir / "model.keras")
     for restored, saved in zip(fresh.get_weights(), final.get_weights()):

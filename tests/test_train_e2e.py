@@ -85,3 +85,16 @@ def test_early_stopping_restores_the_best_checkpoint(tmp_path):
     if summary["stopped_early"]:
         assert summary["epochs_run"] < 6
     assert summary["weights"].startswith("best")
+
+
+def test_saved_model_does_not_augment_when_called_directly(tmp_path):
+    run_dir = tmp_path / "augmented"
+    assert train.main(["--model", "cnn", "--epochs", "1", "--set", "filters=4,8", "--set", "dense_units=8",
+                       "--augment", "--run-dir", str(run_dir)]) == 0
+    model = keras.saving.load_model(run_dir / "model.keras")
+    assert not any(layer.__class__.__name__.startswith("Random") for layer in model._flatten_layers())
+    from harness.data import load_dataset
+
+    x = load_dataset("digits", layout="image", seed=0).x_test[:32]
+    # Keras preprocessing layers augment when called without training=False; none may be left.
+    np.testing.assert_allclose(model(x).numpy(), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)

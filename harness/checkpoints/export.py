@@ -32,15 +32,17 @@ def export_checkpoint(run_dir, which="best", *, keras_path=None, saved_model_dir
 
     import_tensorflow()  # first, so that the imports below find it loaded and quiet
     from harness.finish import save_model_atomic
+    from harness.model_factory import inference_model
     from harness.restore import restore_run_model
 
     restored = restore_run_model(run_dir, which)
     name = restored.checkpoint["name"]
     keras_path = keras_path or run_dir / "export" / f"{name}.keras"
     keras_path.parent.mkdir(parents=True, exist_ok=True)
-    save_model_atomic(restored.model, keras_path)
+    model = inference_model(restored.model)
+    save_model_atomic(model, keras_path)
     if saved_model_dir is not None:
-        _export_saved_model(restored.model, Path(saved_model_dir))
+        _export_saved_model(model, Path(saved_model_dir))
     return {"checkpoint": name, "epoch": restored.checkpoint["epoch"], "keras": str(keras_path),
             "saved_model": str(saved_model_dir) if saved_model_dir else None}
 
