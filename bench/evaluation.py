@@ -1,0 +1,86 @@
+"""Section 4: evaluation. Samples/s, the share of report writing, and a batch of 10 runs.
+
+The runs are made here: a short default-recipe run per model through `prepare`/`run`, copied
+into 10 run folders (copies are complete runs; only their folder names differ). One evaluation
+is `harness.evaluation.evaluate_checkpoint` (restore the best checkpoint, predict the test split,
+write the report files); the batch is `evaluate_batch`, the path of `evaluate.py --all`, and in
+full mode the command itself is timed too, TensorFlow import included.
+"""
+
+import contextlib
+import io
+import shutil
+import time
+
+from bench.common import WORK_DIR, log, run_child, summarize
+
+FULL = {"models": ("mlp",), "repeats": 3, "cli": True}
+QUICK = {"models": ("mlp",), "repeats": 3, "cli": False}
+BATCH_RUNS = 10
+
+
+def run_evaluation(quick: bool) -> dict:
+    """Returns results["evaluation"]."""
+    from harness.evaluation import EvalRequest, evaluate_checkpoint
+
+    plan = QUICK if quick else FULL
+    root = WORK_DIR / "eval-runs"
+    shutil.rmtree(root, ignore_errors=True)
+    try:
+        sources = {name: _short_run(name, root / f"source-{name}") for name in plan["models"]}
+        results = {"single": {}}
+        for name, run_dir in sources.items():
+            log(f"evaluation: {name}")
+            timings = [evaluate_checkpoint(run_dir, EvalRequest()) for _ in range(plan["repeats"])]
+            results["single"][name] = _single(timings)
+        batch_root = root / "batch"
+        runs = [shutil.copytree(list(sources.values())[index % len(sources)], batch_root / f"run-{index:02d}")
+                for index in range(BATCH_RUNS)]
+        results["batch"] = _batch(runs)
+        if plan["cli"]:
+            results["batch_cli"] = _batch_cli(batch_root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return results
+
+
+def _short_run(name: str, run_dir):
+    from harness.config import TrainConfig
+    from harness.training import prepare, run
+
+    from bench.paths import shortened
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        run(prepare(TrainConfig(model=name, run_dir=str(run_dir), **shortened(name, 2))), command=["bench"])
+    return run_dir
+
+
+def _single(timings: list[dict]) -> dict:
+    def pick(key):
+        return summarize([timing["timing"][key] for timing in timings])
+
+    return {"eval_samples_per_s": summarize([timing["eval_samples_per_s"] for timing in timings]),
+            "report_share": pick("report_share"), "total_seconds": pick("total_seconds"),
+            "report_seconds": pick("report_seconds"), "restore_seconds": pick("restore_seconds"),
+            "predict_seconds": pick("predict_seconds"), "trace_seconds": pick("trace_seconds"),
+            "examples": timings[0]["metrics"].get("n")}
+
+
+def _batch(runs) -> dict:
+    from harness.evaluation import EvalRequest
+    from harness.evaluation_batch import evaluate_batch
+
+    log(f"evaluation: batch of {len(runs)} runs")
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        rows = evaluate_batch(runs, EvalRequest(), every_checkpoint=False)
+    total = time.perf_counter() - started
+    return {"runs": len(runs), "total_seconds": total, "seconds_per_run": total / len(runs),
+            "all_ok": all(row["status"] == "ok" for row in rows)}
+
+
+def _batch_cli(root) -> dict:
+    log("evaluation: evaluate.py --all (one process)")
+    result = run_child(["evaluate.py", "--all", root], timeout=600)
+    return {"runs": BATCH_RUNS, "total_seconds": result["wall_seconds"], "returncode": result["returncode"],
+            "seconds_per_run": result["wall_seconds"] / BATCH_RUNS, "peak_rss_mb": result["peak_rss_mb"]}

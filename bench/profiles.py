@@ -1,0 +1,129 @@
+"""Profiles behind the figures: where the time goes when a target is missed, or a gap appears.
+
+cProfile (deterministic, so Python-heavy code looks somewhat slower than it is) of:
+- checkpoint_save: 20 `CheckpointStore.save` calls of the mlp, the default run's bookkeeping;
+- harness_epochs: a 4-epoch harness run of the mlp, by component;
+- plain_epochs: plain Keras on NumPy for 4 epochs, to explain the plain/harness gap;
+- cnn_tuned_epochs: the tuned cnn, to show whether its time is TensorFlow's compute.
+Each is summarised as the cumulative seconds of named components and the top functions.
+"""
+
+import cProfile
+import pstats
+import shutil
+
+from bench.common import WORK_DIR, log
+from bench.paths import default_data, harness_epochs, plain_epochs, plain_model, recipe_config
+
+TOP = 12
+# Component name -> (end of the file path, function name), as cProfile keys them.
+COMPONENTS = {
+    "CheckpointStore.save": ("harness/checkpoints/store.py", "save"),
+    "tf checkpoint write": ("tensorflow/python/checkpoint/checkpoint.py", "write"),
+    "tf.function calls (in a save: the compiled write)": ("polymorphic_function.py", "__call__"),
+    "sha256 of files": ("harness/checkpoints/integrity.py", "record_files"),
+    "retention (manifest, state file, deletes)": ("harness/checkpoints/pruning.py", "apply_retention"),
+    "manifest save": ("harness/checkpoints/manifest.py", "save"),
+    "tf state file": ("harness/checkpoints/pruning.py", "write_tf_state"),
+    "delete dropped files": ("harness/checkpoints/pruning.py", "delete_entry_files"),
+    "CheckpointSaver.on_epoch_end": ("harness/callbacks.py", "on_epoch_end"),
+    "history row (HistoryWriter._append)": ("harness/callbacks.py", "_append"),
+    "os.fsync": ("~", "<built-in method posix.fsync>"),
+    "keras fit": ("keras/src/backend/tensorflow/trainer.py", "fit"),
+    "keras evaluate (validation)": ("keras/src/backend/tensorflow/trainer.py", "evaluate"),
+    "tf.data iterator creation": ("tensorflow/python/data/ops/iterator_ops.py", "_create_iterator"),
+    "Keras array adapter dataset": ("keras/src/trainers/data_adapters/array_data_adapter.py", "get_tf_dataset"),
+    "finish_run (test, model.keras, curves)": ("harness/finish.py", "finish_run"),
+    "TensorFlow executing compiled functions (C++)": ("~", "<built-in method tensorflow.python._pywrap_tfe.TFE_Py_Execute>"),
+    "TensorFlow eager ops (C++)": ("~", "<built-in method tensorflow.python._pywrap_tfe.TFE_Py_FastPathExecute>"),
+}
+
+
+def run_profiles(quick: bool) -> dict:
+    """Returns results["profiles"] (skipped with --quick: it explains, it does not measure)."""
+    if quick:
+        return {"skipped": "run without --quick"}
+    return {"checkpoint_save": profile_saves(), "harness_epochs": profile_harness(),
+            "plain_epochs": profile_plain(), "cnn_tuned_epochs": profile_tuned("cnn")}
+
+
+def summarize_profile(profile: cProfile.Profile) -> dict:
+    """Total seconds, the named components found, and the top functions by cumulative time."""
+    stats = pstats.Stats(profile)
+    total = stats.total_tt
+    rows = stats.stats  # {(file, line, function): (calls, primitive, tottime, cumtime, callers)}
+    components = {}
+    for label, (suffix, function) in COMPONENTS.items():
+        matches = [value for key, value in rows.items() if key[0].endswith(suffix) and key[2] == function]
+        if matches:
+            calls, cumulative = sum(m[1] for m in matches), max(m[3] for m in matches)
+            components[label] = {"calls": calls, "seconds": round(cumulative, 4),
+                                 "share": round(cumulative / total, 4)}
+    top = sorted(rows.items(), key=lambda item: item[1][3], reverse=True)[:TOP]
+    return {"total_seconds": round(total, 3), "components": components,
+            "top_cumulative": [{"function": _name(key), "calls": value[1], "seconds": round(value[3], 4)}
+                               for key, value in top]}
+
+
+def _name(key) -> str:
+    path, line, function = key
+    short = "/".join(path.split("/")[-3:]) if path != "~" else ""
+    return f"{short}:{line}({function})" if short else function
+
+
+def profile_saves(saves=20) -> dict:
+    """20 checkpoint saves of the mlp through the harness's store."""
+    from bench.checkpoint import StoreMethod, build_subject
+
+    log("profiles: checkpoint saves")
+    subject = build_subject("mlp", {})
+    folder = WORK_DIR / "profile-saves"
+    shutil.rmtree(folder, ignore_errors=True)
+    method = StoreMethod(subject, folder, async_save=False)
+    method.save(0)  # traces
+    profile = cProfile.Profile()
+    try:
+        profile.enable()
+        for step in range(1, saves + 1):
+            method.save(step)
+        profile.disable()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"saves": saves, **summarize_profile(profile)}
+
+
+def profile_harness(epochs=4) -> dict:
+    """A short harness run of the mlp, whole: tracing, epochs, checkpoints, finish."""
+    log("profiles: harness run")
+    profile = cProfile.Profile()
+    profile.enable()
+    harness_epochs("mlp", epochs)
+    profile.disable()
+    return {"epochs": epochs, **summarize_profile(profile)}
+
+
+def profile_tuned(name: str, epochs=6) -> dict:
+    """The tuned path of a model whose tuned gain is small: is the time inside TensorFlow's
+    compiled step (compute), or around it (Python, the loop, callbacks)?"""
+    from bench.training import tuned_options
+
+    log(f"profiles: tuned {name} run")
+    config, data = recipe_config(name, epochs), default_data(name)
+    profile = cProfile.Profile()
+    profile.enable()
+    harness_epochs(name, epochs, **tuned_options(name, data, config))
+    profile.disable()
+    return {"epochs": epochs, **summarize_profile(profile)}
+
+
+def profile_plain(epochs=4) -> dict:
+    """Plain Keras on NumPy arrays, after a first fit that traced: only steady epochs remain."""
+    log("profiles: plain fit")
+    config, data = recipe_config("mlp", epochs), default_data("mlp")
+    model = plain_model("mlp", data, config)
+    plain_epochs(model, data, config)
+    profile = cProfile.Profile()
+    profile.enable()
+    plain_epochs(model, data, config)
+    profile.disable()
+    return {"epochs": epochs, **summarize_profile(profile)}

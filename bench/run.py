@@ -1,0 +1,115 @@
+"""The benchmark suite: `python bench/run.py [--quick] [--out FILE]`.
+
+Full: at most 15 minutes on 2 cores; --quick: a subset in at most 3. Writes JSON (default
+bench/results.json), bench/scaling.png, and prints a table with the verdict on every target.
+This process never imports TensorFlow: sections that need it run in bench/worker.py processes,
+so start-up and memory are measured on clean processes. See BENCHMARKS.md for the method.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import (REPO_ROOT, WORK_DIR, code_version, load_average, log, machine_info,  # noqa: E402
+                          run_section_child)
+
+# Sections that need TensorFlow, grouped per worker process (one TensorFlow import each).
+FULL_GROUPS = (("training", "options", "profiles"), ("checkpoint", "evaluation", "scaling"))
+# --quick keeps the sections that carry a target (1, 3, 5) and memory; 4 and 7 have none.
+QUICK_GROUPS = (("training",), ("checkpoint",))
+LOCAL_SECTIONS = ("startup", "memory", "time_to_accuracy")
+ALL_SECTIONS = LOCAL_SECTIONS + tuple(name for group in FULL_GROUPS for name in group)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a subset in at most 3 minutes")
+    parser.add_argument("--out", default=str(REPO_ROOT / "bench" / "results.json"), help="the JSON file")
+    parser.add_argument("--sections", nargs="+", choices=ALL_SECTIONS, help="only these (default: all)")
+    parser.add_argument("--plot", default=str(REPO_ROOT / "bench" / "scaling.png"), help="the scaling plot")
+    return parser.parse_args(argv)
+
+
+def run_local(name: str, quick: bool) -> dict:
+    """A section that runs in this process (it may start children, never TensorFlow itself)."""
+    from bench.memory import run_memory
+    from bench.startup import run_startup
+    from bench.time_to_accuracy import run_time_to_accuracy
+
+    function = {"startup": run_startup, "memory": run_memory, "time_to_accuracy": run_time_to_accuracy}[name]
+    started = time.perf_counter()
+    try:
+        result = function(quick)
+    except Exception as error:  # noqa: BLE001 (one broken section must not lose the others)
+        result = {"error": f"{type(error).__name__}: {error}"}
+    result["section_seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def collect(args) -> dict:
+    """Runs the selected sections in the order start-up, memory, TensorFlow groups, quality."""
+    wanted = set(args.sections or ALL_SECTIONS)
+    results = {}
+    for name in ("startup", "memory"):
+        if name in wanted:
+            log(f"section {name}")
+            results[name] = run_local(name, args.quick)
+    for group in QUICK_GROUPS if args.quick else FULL_GROUPS:
+        chosen = [name for name in group if name in wanted]
+        if chosen:
+            log(f"sections {', '.join(chosen)} (one TensorFlow process)")
+            results.update(run_section_child(chosen, quick=args.quick))
+    if "time_to_accuracy" in wanted:
+        results["time_to_accuracy"] = run_local("time_to_accuracy", args.quick)
+    return results
+
+
+def add_checkpoint_share(results: dict) -> None:
+    """results["checkpoint"]["share_of_training_time"]: the worst measured default run, with the
+    steady-state share of every model from section 1 beside it."""
+    checkpoint = results.get("checkpoint")
+    if not isinstance(checkpoint, dict) or "error" in checkpoint:
+        return
+    shares = [run["share_of_training_time"] for run in checkpoint.get("default_runs", {}).values()]
+    checkpoint["share_of_training_time"] = max(shares) if shares else None
+    training = results.get("training", {})
+    checkpoint["steady_state_share_by_model"] = {
+        name: block["bookkeeping"]["share_of_epoch"]["median"]
+        for name, block in training.items() if isinstance(block, dict) and "bookkeeping" in block}
+
+
+def main(argv=None) -> int:
+    """Runs the suite, writes the JSON and the plot, prints the table."""
+    from bench.plot import plot_scaling
+    from bench.report import judge_targets, print_table
+
+    args = parse_args(argv)
+    started = time.perf_counter()
+    results = {"command": "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+               "quick": args.quick, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "machine": machine_info(), "code": code_version()}
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    results.update(collect(args))
+    add_checkpoint_share(results)
+    results["targets"] = judge_targets(results)
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    results["load_average_end"] = load_average()
+    if "scaling" in results and plot_scaling(results["scaling"], Path(args.plot)):
+        results["scaling"]["plot"] = os.path.relpath(args.plot, REPO_ROOT)
+    out = Path(args.out)
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(results, indent=1, default=float) + "\n")
+    os.replace(temporary, out)
+    print_table(results)
+    print(f"\nwrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

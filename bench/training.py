@@ -1,0 +1,97 @@
+"""Section 1: training throughput, plain Keras against the harness and the tuned harness.
+
+Per model, each round runs every path once, in the same order (plain, harness, tuned, then the
+next round), and a path's figure for the round is the training examples divided by its median
+epoch wall time over epochs 2..E. Ratios are taken within a round; the result is the median
+over rounds with the min-max spread.
+
+The tuned path is the harness with `steps_per_execution` equal to the steps of one epoch: one
+call into TensorFlow per epoch instead of one per batch. A value that does not divide the epoch
+would silently shift epoch boundaries (Keras runs whole executions, see BENCHMARKS.md), and
+then results would change; a divisor leaves every metric bit-identical, which `same_results`
+checks on each run.
+"""
+
+import statistics
+import time
+
+from bench.common import log, summarize
+from bench.paths import default_data, harness_epochs, plain_epochs, plain_model, recipe_config
+
+# (epochs per run including the untimed first, rounds). Sequence models run 1-3 s epochs on a
+# busy 2-core machine, so they get one timed epoch per run, to keep the suite in 15 minutes.
+FULL_PLAN = {"mlp": (5, 3), "cnn": (4, 3), "resnet": (3, 3), "rnn": (2, 3), "lstm": (2, 3),
+             "gru": (2, 3), "attention": (2, 3)}
+QUICK_PLAN = {"mlp": (4, 3), "cnn": (3, 2)}
+# Plain Keras without validation_data too (no retrace: same model), where epochs are cheap.
+NO_VALIDATION_REFERENCE = ("mlp",)
+
+
+def tuned_options(name: str, data, config) -> dict:
+    """The harness's speed options as the tuned path uses them: one execution per epoch."""
+    from harness.pipeline import steps_per_epoch
+
+    return {"steps_per_execution": steps_per_epoch(len(data.x_train), config.batch_size)}
+
+
+def run_training(quick: bool) -> dict:
+    """Section 1 for every model of the plan; returns results["training"]."""
+    plan = QUICK_PLAN if quick else FULL_PLAN
+    results = {}
+    for name, (epochs, rounds) in plan.items():
+        log(f"training: {name} ({rounds} rounds x {epochs} epochs per path)")
+        started = time.perf_counter()
+        results[name] = measure_model(name, epochs=epochs, rounds=rounds)
+        results[name]["model_seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def measure_model(name: str, *, epochs: int, rounds: int) -> dict:
+    """Interleaved rounds of every path for one model, summarised."""
+    config = recipe_config(name, epochs)
+    data = default_data(name)
+    model = plain_model(name, data, config)
+    options = tuned_options(name, data, config)
+    paths = {
+        "plain": lambda: {"walls": plain_epochs(model, data, config)},
+        "harness": lambda: harness_epochs(name, epochs),
+        "tuned": lambda: harness_epochs(name, epochs, **options),
+    }
+    if name in NO_VALIDATION_REFERENCE:
+        paths["plain_no_validation"] = lambda: {"walls": plain_epochs(model, data, config, validation=False)}
+    per_round = [{label: run() for label, run in paths.items()} for _ in range(rounds)]
+    summary = summarize_rounds(per_round, len(data.x_train))
+    summary.update({"train_examples": len(data.x_train), "batch_size": config.batch_size,
+                    "epochs_per_run": epochs, "timed_epochs_per_run": epochs - 1, "rounds": rounds,
+                    "tuned_options": options, "plain_jit_compile": bool(model.jit_compile),
+                    "same_results": all(_same_results(one["harness"], one["tuned"]) for one in per_round)})
+    return summary
+
+
+def summarize_rounds(per_round: list[dict], examples: int) -> dict:
+    """Samples/s per path and the within-round ratios, as median with min-max spread."""
+    rate = {label: [examples / statistics.median(one[label]["walls"]) for one in per_round]
+            for label in per_round[0]}
+    ratios = {"harness_vs_plain_fit": _ratios(rate["harness"], rate["plain"]),
+              "tuned_vs_plain_fit": _ratios(rate["tuned"], rate["plain"]),
+              "tuned_vs_harness_fit": _ratios(rate["tuned"], rate["harness"])}
+    result = {f"{label}_samples_per_s": summarize(values)["median"] for label, values in rate.items()}
+    result.update({key: summarize(values)["median"] for key, values in ratios.items()})
+    result["spread"] = {**{f"{label}_samples_per_s": summarize(values) for label, values in rate.items()},
+                        **{key: summarize(values) for key, values in ratios.items()}}
+    if "plain_no_validation" in rate:
+        result["harness_vs_plain_no_validation_fit"] = summarize(
+            _ratios(rate["harness"], rate["plain_no_validation"]))["median"]
+    shares = [cost / wall for one in per_round
+              for cost, wall in zip(one["harness"]["bookkeeping"], one["harness"]["walls"])]
+    seconds = [cost for one in per_round for cost in one["harness"]["bookkeeping"]]
+    result["bookkeeping"] = {"share_of_epoch": summarize(shares), "seconds_per_epoch": summarize(seconds)}
+    return result
+
+
+def _ratios(numerators, denominators) -> list[float]:
+    return [top / bottom for top, bottom in zip(numerators, denominators)]
+
+
+def _same_results(harness: dict, tuned: dict) -> bool:
+    return harness["history"] == tuned["history"]
