@@ -53,7 +53,7 @@ class TrainConfig:
     keep_every: int | None = None
     save_every_steps: int | None = None
     async_save: bool = False
-    steps_per_execution: int = 1
+    steps_per_execution: int | None = None  # None: a whole epoch per call (see pipeline.py)
     run_dir: str | None = None
 
     def to_dict(self) -> dict:

@@ -9,7 +9,7 @@ from harness.distribute import single_process
 from harness.errors import UsageError
 from harness.model_factory import compile_model
 from harness.optimizers import plateau_callback
-from harness.pipeline import eval_dataset, steps_per_epoch, train_dataset
+from harness.pipeline import eval_dataset, execution_steps, steps_per_epoch, train_dataset
 
 # Validation runs in larger batches than training: no gradients, so memory allows it.
 EVAL_BATCH_MULTIPLIER = 4
@@ -42,8 +42,11 @@ def fit_run(prepared, model, *, distribution=None, write_dir=None) -> FitOutcome
     distribution = distribution or single_process()
     write_dir = write_dir or prepared.run_dir
     steps = steps_per_epoch(len(data.x_train), config.batch_size)
+    execution = execution_steps(config.steps_per_execution, steps, save_every_steps=config.save_every_steps,
+                                distributed=distribution.strategy is not None)
     with distribution.scope():
-        optimizer = compile_model(model, config, task=data.task, steps_per_epoch=steps)
+        optimizer = compile_model(model, config, task=data.task, steps_per_epoch=steps,
+                                  steps_per_execution=execution)
     state = TrainingState(model, optimizer)
     policy = RetentionPolicy(keep_last=config.keep_last, keep_best=config.keep_best,
                              monitor=config.monitor, mode=monitor_mode(config.monitor),

@@ -62,7 +62,7 @@ def loss_and_metrics(task: str, label_smoothing: float = 0.0):
             [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
 
 
-def compile_model(model, config, *, task: str, steps_per_epoch: int):
+def compile_model(model, config, *, task: str, steps_per_epoch: int, steps_per_execution: int = 1):
     """Compiles `model` with the recipe's optimizer, loss and metrics; returns the optimizer.
 
     The optimizer is built right away so that its slot variables exist before a checkpoint is
@@ -72,7 +72,7 @@ def compile_model(model, config, *, task: str, steps_per_epoch: int):
     loss, metrics = loss_and_metrics(task, config.label_smoothing or 0.0)
     model.compile(
         optimizer=optimizer, loss=loss, metrics=metrics,
-        jit_compile=bool(config.xla), steps_per_execution=config.steps_per_execution,
+        jit_compile=bool(config.xla), steps_per_execution=steps_per_execution,
     )
     optimizer.build(model.trainable_variables)
     return optimizer

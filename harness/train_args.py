@@ -71,7 +71,8 @@ def _add_device_flags(group) -> None:
     group.add_argument("--mixed-precision", action="store_true")
     group.add_argument("--xla", action="store_true", help="compile with XLA (changes numerics slightly)")
     group.add_argument("--strategy", default="auto", help=", ".join(STRATEGIES))
-    group.add_argument("--steps-per-execution", type=whole_number, default=1)
+    group.add_argument("--steps-per-execution", type=whole_number,
+                       help="training steps per compiled call (default: one epoch)")
     group.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
 
 
@@ -95,7 +96,7 @@ def config_from_args(args) -> TrainConfig:
         raise UsageError("--keep-best must be >= 0 and --keep-every >= 1")
     if args.save_every_steps is not None and args.save_every_steps < 1:
         raise UsageError(f"--save-every-steps must be >= 1, got {args.save_every_steps}")
-    if args.steps_per_execution < 1:
+    if args.steps_per_execution is not None and args.steps_per_execution < 1:
         raise UsageError(f"--steps-per-execution must be >= 1, got {args.steps_per_execution}")
     return TrainConfig(
         model=args.model or "", dataset=args.dataset, target=args.target,

@@ -14,6 +14,7 @@ from harness.atomic import write_json_atomic
 from harness.config import TrainConfig, resolve_config
 from harness.errors import UsageError
 from harness.hparams import coerce_hparams
+from harness.pipeline import execution_steps, steps_per_epoch
 from harness.runs import check_run_dir, clear_run, default_run_dir, read_run_json, write_run_json
 
 # Flags that may differ on --resume because they do not change the numbers (a strategy changes
@@ -50,6 +51,8 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False) -> PreparedRu
     data = load_dataset(dataset, layout=spec.layout, seed=config.seed, target=config.target,
                         normalization=normalization, options=config.data_options)
     config = resolve_config(config, spec.recipe, task=data.task)
+    # Checked here, before anything is written; fitting.py asks again for the value.
+    execution_steps(config.steps_per_execution, steps_per_epoch(len(data.x_train), config.batch_size))
     run_dir = Path(config.run_dir) if config.run_dir else default_run_dir(spec.name, dataset, config.seed)
     if cluster is None or cluster.rank == 0 or resume:
         # A fresh run's folder is the chief's to check: it may have written run.json already.

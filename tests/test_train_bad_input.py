@@ -28,6 +28,8 @@ def run_in_process(argv, tmp_path, monkeypatch, capsys):
     (["--model", "mlp", "--dataset", "csv:missing.csv", "--target", "y"], "missing.csv"),
     (["--model", "cnn", "--dataset", "sine"], "sine"),
     (["--model", "mlp", "--set", "colour=red"], "has no hyperparameter colour"),
+    (["--model", "mlp", "--batch-size", "64", "--steps-per-execution", "16"],
+     "--steps-per-execution 16 must divide the 20 steps of an epoch, e.g. one of 1, 2, 4, 5, 10, 20"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(argv, fragment, tmp_path, monkeypatch, capsys):
     code, err = run_in_process(argv, tmp_path, monkeypatch, capsys)
