@@ -6,11 +6,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from harness.errors import UsageError
 from harness.reports import (plot_training_curves, write_classification_report,
                              write_regression_report)
+from harness.reports.plots import confusion_matrix_figure, regression_figure
 
 
 def _open_png(path):
@@ -39,6 +41,57 @@ def test_confusion_matrix_png_grows_with_the_classes(tmp_path, num_classes):
     minimum = 400 if num_classes == 2 else 1200
     assert width >= minimum and height >= minimum
     assert _no_temporary_files(tmp_path)
+
+
+def _reaches_outside(figure) -> list:
+    # Renders the figure as the PNG will be and returns the box of every Axes whose drawn
+    # labels, title, colour-bar text or cell text reach past the figure's edges.
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer, (width, height) = canvas.get_renderer(), canvas.get_width_height()
+    boxes = [axes.get_tightbbox(renderer) for axes in figure.axes]
+    assert all(box.width > 0 and box.height > 0 for box in boxes)
+    return [box for box in boxes
+            if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height]
+
+
+@pytest.mark.parametrize("num_classes", [2, 5, 24])
+def test_confusion_matrix_labels_stay_inside_the_figure(num_classes):
+    # The layout is measured from the labels themselves: long names, cut at MAX_TICK_CHARS,
+    # wide glyphs and a long title must all fit, for a few classes and for many.
+    names = [("WWWW class " if i % 2 else "i ") * (i + 1) for i in range(num_classes)]
+    counts = np.diag(np.arange(1, num_classes + 1))
+    counts[0, -1] = 1000
+    normalized = counts / counts.sum(axis=1, keepdims=True)
+    figure = confusion_matrix_figure(counts, normalized, names, colorbar_label="fraction " * 6,
+                                     title="Confusion matrix (n=123456, accuracy=0.123)")
+    assert not _reaches_outside(figure)
+    cell_texts = {text.get_text() for text in figure.axes[0].texts}
+    assert f"1000\n{normalized[0, -1]:.2f}" in cell_texts
+    assert len(cell_texts) == num_classes + 1  # the cells with examples; zeros are markers
+
+
+def test_empty_cells_show_a_zero_and_full_cells_count_and_value(tmp_path):
+    # Classes 0 and 1 are always right and class 2 never predicted: 5 empty cells of 9.
+    y_true, y_pred = np.array([0, 0, 1, 2, 2]), np.array([0, 0, 1, 0, 1])
+    write_classification_report(tmp_path, y_true=y_true, probabilities=None, y_pred=y_pred,
+                                class_names=["a", "b", "c"])
+    counts = np.array([[2, 0, 0], [0, 1, 0], [1, 1, 0]])
+    figure = confusion_matrix_figure(counts, counts / counts.sum(axis=1, keepdims=True),
+                                     ["a", "b", "c"], title="t", colorbar_label="c")
+    assert sorted(text.get_text() for text in figure.axes[0].texts) == [
+        "1\n0.50", "1\n0.50", "1\n1.00", "2\n1.00"]
+    (zeros,) = figure.axes[0].collections
+    assert sorted(map(tuple, zeros.get_offsets().tolist())) == [
+        (0, 1), (1, 0), (2, 0), (2, 1), (2, 2)]  # (column, row) of every empty cell
+    _open_png(tmp_path / "confusion_matrix.png")
+
+
+def test_regression_labels_stay_inside_the_figure():
+    steps = np.arange(50)
+    y_true = 1e6 * np.sin(steps / 5)[:, None]
+    figure = regression_figure(steps, y_true, y_true + 1e4, x_label="position", title="t " * 30)
+    assert not _reaches_outside(figure)
 
 
 def test_regression_png(tmp_path):
