@@ -7,11 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from PIL import Image
 
 from harness.errors import UsageError
 from harness.reports import (plot_training_curves, write_classification_report,
                              write_regression_report)
+from harness.reports.cell_text import annotate_cells, cell_path
 from harness.reports.plots import confusion_matrix_figure, regression_figure
 
 
@@ -66,25 +68,48 @@ def test_confusion_matrix_labels_stay_inside_the_figure(num_classes):
     figure = confusion_matrix_figure(counts, normalized, names, colorbar_label="fraction " * 6,
                                      title="Confusion matrix (n=123456, accuracy=0.123)")
     assert not _reaches_outside(figure)
-    cell_texts = {text.get_text() for text in figure.axes[0].texts}
-    assert f"1000\n{normalized[0, -1]:.2f}" in cell_texts
-    assert len(cell_texts) == num_classes + 1  # the cells with examples; zeros are markers
+    (cells,) = figure.axes[0].collections
+    assert len(cells.get_paths()) == num_classes ** 2
 
 
-def test_empty_cells_show_a_zero_and_full_cells_count_and_value(tmp_path):
+def test_every_cell_shows_its_count_and_value_and_empty_cells_a_zero(tmp_path):
     # Classes 0 and 1 are always right and class 2 never predicted: 5 empty cells of 9.
     y_true, y_pred = np.array([0, 0, 1, 2, 2]), np.array([0, 0, 1, 0, 1])
     write_classification_report(tmp_path, y_true=y_true, probabilities=None, y_pred=y_pred,
                                 class_names=["a", "b", "c"])
+    _open_png(tmp_path / "confusion_matrix.png")
     counts = np.array([[2, 0, 0], [0, 1, 0], [1, 1, 0]])
     figure = confusion_matrix_figure(counts, counts / counts.sum(axis=1, keepdims=True),
                                      ["a", "b", "c"], title="t", colorbar_label="c")
-    assert sorted(text.get_text() for text in figure.axes[0].texts) == [
-        "1\n0.50", "1\n0.50", "1\n1.00", "2\n1.00"]
-    (zeros,) = figure.axes[0].collections
-    assert sorted(map(tuple, zeros.get_offsets().tolist())) == [
-        (0, 1), (1, 0), (2, 0), (2, 1), (2, 2)]  # (column, row) of every empty cell
-    _open_png(tmp_path / "confusion_matrix.png")
+    (cells,) = figure.axes[0].collections
+    drawn = {tuple(offset): path for offset, path in zip(cells.get_offsets().tolist(), cells.get_paths())}
+    expected = {(0, 0): ("2", "1.00"), (0, 2): ("1", "0.50"), (1, 2): ("1", "0.50"),
+                (1, 1): ("1", "1.00")}  # (column, row): lines; every other cell is empty
+    for column, row in np.ndindex(3, 3):
+        lines = expected.get((column, row), ("0",))
+        assert np.array_equal(drawn[column, row].vertices, cell_path(lines).vertices), lines
+
+
+def _ink_box(figure, draw):
+    # The bounding box, in pixels, of what `draw(axes)` adds to an empty 2x2 image.
+    axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    axes.imshow(np.zeros((2, 2)), cmap="Greys", vmin=0.0, vmax=1.0)
+    axes.set_axis_off()
+    draw(axes)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    ink = np.asarray(canvas.buffer_rgba())[..., :3].min(axis=2) < 128
+    rows, cols = np.nonzero(ink)
+    return rows.min(), rows.max(), cols.min(), cols.max()
+
+
+def test_cell_outlines_sit_where_text_would():
+    # The outlines replace a centred two-line Text: same place and size, to a pixel or two.
+    as_text = _ink_box(Figure(figsize=(2, 2)), lambda axes: axes.text(
+        1, 0, "128\n0.97", ha="center", va="center", fontsize=11))
+    as_outline = _ink_box(Figure(figsize=(2, 2)), lambda axes: annotate_cells(
+        axes, {(0, 1): ("128", "0.97")}, {(0, 1): "black"}, font_size=11))
+    assert np.abs(np.subtract(as_text, as_outline)).max() <= 2, (as_text, as_outline)
 
 
 def test_regression_labels_stay_inside_the_figure():

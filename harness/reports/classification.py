@@ -50,7 +50,8 @@ def write_classification_report(out_dir, *, y_true, probabilities, class_names, 
         of the predicted class) and one column "p_<class name>" per class. Probability rows
         that sum to 1 within 1e-4 (float32 softmax rounding) are rescaled in float64 to sum to
         1, and those are the values written and scored.
-      - confusion_matrix.png: heatmap with count and normalised value in each cell.
+      - confusion_matrix.png: heatmap coloured by the normalised value; a cell with examples
+        shows its count and normalised value, an empty cell a grey 0.
 
     Class names are written as text; a name such as "0" reads back as a number unless read with
     `dtype=str` (predictions.csv) or its index is cast to str.

@@ -4,18 +4,15 @@ Nothing here touches `matplotlib.pyplot`: a `Figure` built directly has no GUI w
 state, so reports can be drawn from worker threads and on machines without a display.
 """
 
-import functools
 import io
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.markers import MarkerStyle
-from matplotlib.path import Path
-from matplotlib.textpath import TextPath
 from matplotlib.transforms import Bbox
 
 from harness.atomic import write_bytes_atomic
+from harness.reports.cell_text import annotate_cells
 
 # Beyond this many characters a class name is cut on the axes (the CSV files keep it whole).
 MAX_TICK_CHARS = 18
@@ -97,26 +94,16 @@ def confusion_matrix_figure(counts, normalized, class_names, *, title: str, colo
 
 
 def _annotate_cells(axes, counts, normalized, *, vmax: float, font_size: float) -> None:
-    # Every Text costs about a millisecond to lay out and draw, and most cells of a useful
-    # classifier are empty: those get one marker collection, drawn in a single call.
-    for row, col in zip(*np.nonzero(counts)):
+    lines, colours = {}, {}
+    for row, col in np.ndindex(counts.shape):
         value = normalized[row, col]
-        axes.text(col, row, f"{counts[row, col]}\n{value:.2f}", ha="center", va="center",
-                  fontsize=font_size, color="white" if value > 0.5 * vmax else "black")
-    rows, cols = np.nonzero(counts == 0)
-    if len(rows):
-        marker, height = _zero_marker()
-        # A marker's size is its largest extent in points: the glyph's height at font_size.
-        axes.scatter(cols, rows, marker=marker, s=(height * font_size) ** 2, c="0.6", linewidths=0)
-
-
-@functools.cache
-def _zero_marker():
-    # The glyph "0" as a path centred on the origin (markers are drawn around their origin),
-    # and its height in ems.
-    glyph = TextPath((0.0, 0.0), "0", size=1.0)
-    extents = glyph.get_extents()
-    return MarkerStyle(Path(glyph.vertices - extents.get_points().mean(axis=0), glyph.codes)), extents.height
+        if counts[row, col]:
+            lines[row, col] = (str(counts[row, col]), f"{value:.2f}")
+            colours[row, col] = "white" if value > 0.5 * vmax else "black"
+        else:
+            # Empty cells in grey let the confusions that did happen stand out.
+            lines[row, col], colours[row, col] = ("0",), "0.6"
+    annotate_cells(axes, lines, colours, font_size=font_size)
 
 
 def _overhangs(axes, renderer) -> np.ndarray:
