@@ -88,6 +88,12 @@ def _batch(runs) -> dict:
 
 def _batch_cli(root) -> dict:
     log("evaluation: evaluate.py --all (one process)")
+    started = time.time()
     result = run_child(["evaluate.py", "--all", root], timeout=600)
+    # The reports the command wrote (the in-process batch wrote the same folders before it).
+    reports = [json.loads(path.read_text())["timing"]["report_seconds"]
+               for path in Path(root).glob("*/reports/*/metrics.json") if path.stat().st_mtime >= started]
     return {"runs": BATCH_RUNS, "total_seconds": result["wall_seconds"], "returncode": result["returncode"],
-            "seconds_per_run": result["wall_seconds"] / BATCH_RUNS, "peak_rss_mb": result["peak_rss_mb"]}
+            "seconds_per_run": result["wall_seconds"] / BATCH_RUNS, "peak_rss_mb": result["peak_rss_mb"],
+            "reports_found": len(reports), "report_seconds": sum(reports),
+            "report_share": sum(reports) / result["wall_seconds"]}

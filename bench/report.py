@@ -101,7 +101,9 @@ def later_lines(results: dict) -> list[str]:
     for key in ("batch", "batch_cli"):
         if key in evaluation:
             row = evaluation[key]
-            lines.append(f"{key}: {row['runs']} runs in {row['total_seconds']:.1f} s, {row['seconds_per_run']:.2f} s per run")
+            share = f", {row['report_share']:.0%} of it writing reports" if "report_share" in row else ""
+            lines.append(f"{key}: {row['runs']} runs in {row['total_seconds']:.1f} s, "
+                         f"{row['seconds_per_run']:.2f} s per run{share}")
     startup = results.get("startup", {})
     lines += ["", "== 5. Start-up (s, median [min-max]) =="]
     lines += [f"{key:<26}{_spread(startup, key)}" for key in startup.get("spread", {})]
