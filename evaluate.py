@@ -7,24 +7,15 @@ summary row says why); 2: bad input (one line on stderr). See --help.
 
 import sys
 
-from harness.errors import EXIT_USAGE, UsageError
-
 
 def main(argv=None) -> int:
     """Parses flags, evaluates, and maps bad input to one line on stderr with exit code 2."""
+    from harness.entry import checked_main
     from harness.eval_args import build_evaluate_parser, check_common
     from harness.evaluation_batch import plan_evaluation, run_evaluation
-    from harness.tf_runtime import import_tensorflow
 
-    argv = sys.argv[1:] if argv is None else argv
-    try:
-        args = build_evaluate_parser().parse_args(argv)
-        plan = plan_evaluation(args, check_common(args))  # every input check, before TensorFlow
-        import_tensorflow(verbose=args.verbose)
-        return run_evaluation(plan)
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    return checked_main(argv, build_evaluate_parser, lambda args: plan_evaluation(args, check_common(args)),
+                        run_evaluation)
 
 
 if __name__ == "__main__":
