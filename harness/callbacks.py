@@ -27,6 +27,7 @@ class HistoryWriter(keras.callbacks.Callback):
         super().__init__()
         self.path = Path(path)
         self._started = None
+        self._fields = None  # history.csv's columns, once known
 
     def on_epoch_begin(self, epoch, logs=None):
         self._started = time.perf_counter()
@@ -40,15 +41,17 @@ class HistoryWriter(keras.callbacks.Callback):
         self._append(row)
 
     def _append(self, row: dict) -> None:
-        exists = self.path.exists() and self.path.stat().st_size > 0
-        if exists:
-            with open(self.path, newline="") as handle:
-                fields = next(csv.reader(handle))
-        else:
-            fields = list(row)
+        # The header is read (or written) by the first row of this training only, not every epoch.
+        new_file = self._fields is None and not (self.path.exists() and self.path.stat().st_size > 0)
+        if self._fields is None:
+            if new_file:
+                self._fields = list(row)
+            else:
+                with open(self.path, newline="") as handle:
+                    self._fields = next(csv.reader(handle))
         with open(self.path, "a", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
-            if not exists:
+            writer = csv.DictWriter(handle, fieldnames=self._fields, extrasaction="ignore")
+            if new_file:
                 writer.writeheader()
             writer.writerow(row)
             handle.flush()
