@@ -1,12 +1,13 @@
 """Section 3: checkpoint save and restore, the harness's store against raw TensorFlow and Keras.
 
 For each model, every repeat saves once by each method in turn (interleaved):
-- store: `CheckpointStore.save`, the harness's path: TensorFlow's CheckpointManager writes the
-  files, then SHA-256 of each file, the manifest (atomic, fsync) and retention (keep_last=3).
+- store: `CheckpointStore.save`, the harness's path: `Checkpoint.write` traced once writes the
+  files, then SHA-256 of each file, the manifest (atomic, not fsynced: see `Manifest.save`),
+  TensorFlow's `checkpoint` state file and retention (keep_last=3).
 - store_async: the same with `async_save=True`; "blocking" is what the training loop waits for,
   "durable" adds `wait()` until the files are complete and recorded.
 - raw_tf: `tf.train.Checkpoint.write` of the same checkpoint object (model, optimizer slots,
-  counters): no hashing, no manifest, no fsync.
+  counters), eager: no hashing, no manifest.
 - keras_h5: `model.save_weights(*.weights.h5)`: weights only, no optimizer slots.
 Restores: `CheckpointStore.restore("latest")` (checksums verified first), `Checkpoint.read`,
 `model.load_weights`. MB/s is each method's own bytes over its median seconds.

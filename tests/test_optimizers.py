@@ -8,7 +8,7 @@ import pytest
 
 from harness.config import TrainConfig
 from harness.errors import UsageError
-from harness.optimizers import build_learning_rate, build_optimizer
+from harness.optimizers import build_learning_rate, build_optimizer, learning_rate_reader
 
 BASE = TrainConfig(model="mlp", optimizer="adam", lr=0.1, schedule="constant", warmup_epochs=0,
                    epochs=10, batch_size=8, clip_norm=None, weight_decay=0.0)
@@ -66,3 +66,27 @@ def test_clip_norm_bounds_the_applied_update():
     optimizer = build_optimizer(config(optimizer="sgd", lr=1.0, clip_norm=0.5), STEPS)
     optimizer.apply([keras.ops.convert_to_tensor(np.full(4, 10.0, dtype="float32"))], [variable])
     assert np.linalg.norm(keras.ops.convert_to_numpy(variable)) == pytest.approx(0.5, rel=1e-5)
+
+
+@pytest.mark.parametrize("schedule", ["warmup-cosine", "step", "exponential", "constant"])
+def test_learning_rate_reader_follows_the_step_like_the_eager_property(schedule):
+    optimizer = build_optimizer(config(schedule=schedule, warmup_epochs=2 if schedule == "warmup-cosine" else 0),
+                                STEPS)
+    optimizer.build([keras.Variable(np.zeros(3, "float32"))])
+    read = learning_rate_reader(optimizer)
+    seen = []
+    for step in (0, 3, 10, 26, 49):
+        optimizer.iterations.assign(step)
+        seen.append(read())
+        assert seen[-1] == pytest.approx(float(keras.ops.convert_to_numpy(optimizer.learning_rate)), rel=1e-6)
+    if schedule != "constant":
+        assert len(set(seen)) > 1  # it really follows the step, not the value at tracing time
+
+
+def test_learning_rate_reader_sees_a_plateau_reduction():
+    optimizer = build_optimizer(config(schedule="plateau"), STEPS)
+    optimizer.build([keras.Variable(np.zeros(3, "float32"))])
+    read = learning_rate_reader(optimizer)
+    assert read() == pytest.approx(0.1)
+    optimizer.learning_rate = 0.05  # what ReduceLROnPlateau does
+    assert read() == pytest.approx(0.05)
