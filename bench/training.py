@@ -23,7 +23,7 @@ from bench.paths import default_data, harness_epochs, plain_epochs, plain_model,
 # busy 2-core machine, so they get one timed epoch per run, to keep the suite in 15 minutes.
 FULL_PLAN = {"mlp": (5, 3), "cnn": (4, 3), "resnet": (3, 3), "rnn": (2, 3), "lstm": (2, 3),
              "gru": (2, 3), "attention": (2, 3)}
-QUICK_PLAN = {"mlp": (4, 3), "cnn": (3, 2)}
+QUICK_PLAN = {"mlp": (4, 3), "cnn": (3, 3)}  # 3 rounds: each path in each position once
 # Plain Keras without validation_data too (no retrace: same model), where epochs are cheap.
 NO_VALIDATION_REFERENCE = ("mlp",)
 
