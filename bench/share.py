@@ -59,7 +59,7 @@ def default_run_share(name: str, *, history_write: float) -> dict:
 
 
 def history_write_seconds(model, folder, *, repeats: int) -> dict:
-    """Seconds of the harness's HistoryWriter.on_epoch_end: one history.csv row.
+    """Seconds of the harness's HistoryWriter.on_epoch_end: one history.csv row, fsynced.
 
     Args:
         model: a compiled model (the writer reads its learning rate).
