@@ -78,6 +78,10 @@ def checkpoint_lines(checkpoint: dict) -> list[str]:
         lines.append(f"default {name} run: {run['epochs']} epochs, {run['wall_seconds']:.1f} s, checkpoint+history "
                      f"{run['bookkeeping_seconds']:.2f} s = share {run['share_of_training_time']:.3f} "
                      f"(checkpoint alone {run['checkpoint_only_share']:.3f})")
+        for label, stage in run.get("stages", {}).items():
+            label = "  " * stage["depth"] + label
+            lines.append(f"  {label:<52} first {stage['first_s'] * 1e3:7.1f} ms, then p50 "
+                         f"{stage['later_p50_ms']:5.2f} ms; share {stage['share_of_run']:.4f}")
     return lines
 
 

@@ -9,6 +9,7 @@ epoch line comes after both. So per epoch
 
 is the time of the history write and of the checkpoint (TensorFlow's write, SHA-256, manifest,
 retention). The first epoch is included: its save also traces TensorFlow's save functions.
+`stages` splits that time into its parts, measured on the same run (bench/stages.py).
 """
 
 import shutil
@@ -20,6 +21,7 @@ import pandas as pd
 
 from bench.clock import EpochClock
 from bench.common import WORK_DIR, percentile
+from bench.stages import stage_probe, summarize_stages
 
 
 def default_run_share(name: str, *, history_write: float) -> dict:
@@ -41,7 +43,7 @@ def default_run_share(name: str, *, history_write: float) -> dict:
     started = time.perf_counter()
     try:
         prepared = prepare(TrainConfig(model=name, run_dir=str(run_dir)))
-        with clock.capture():
+        with clock.capture(), stage_probe() as stage_seconds:
             run(prepared, command=["bench"])
         wall = time.perf_counter() - started
         own = pd.read_csv(run_dir / "history.csv")["epoch_seconds"].tolist()
@@ -55,7 +57,8 @@ def default_run_share(name: str, *, history_write: float) -> dict:
             "first_epoch_bookkeeping_seconds": bookkeeping[0],
             "later_epochs_bookkeeping_p50_s": statistics.median(bookkeeping[1:]),
             "later_epochs_wall_p50_s": statistics.median(
-                [end - begin for begin, end in zip(clock.begins[1:], clock.ends[1:])])}
+                [end - begin for begin, end in zip(clock.begins[1:], clock.ends[1:])]),
+            "stages": summarize_stages(stage_seconds, wall)}
 
 
 def history_write_seconds(model, folder, *, repeats: int) -> dict:

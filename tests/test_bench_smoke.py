@@ -11,6 +11,7 @@ from bench.paths import default_data, harness_epochs, plain_epochs, plain_model,
 from bench.report import judge_targets, print_table
 from bench.run import add_checkpoint_share
 from bench.scaling import exponent
+from bench.stages import stage_probe, summarize_stages
 from bench.training import summarize_rounds
 
 
@@ -75,3 +76,22 @@ def test_targets_and_table_from_a_results_file(capsys):
     assert verdicts["checkpoint share_of_training_time <= 0.02"] is True
     print_table(results)
     assert "NOT met" in capsys.readouterr().out
+
+
+def test_stage_probe_times_every_stage_of_a_real_run_and_unwraps_afterwards():
+    from harness.callbacks import HistoryWriter
+    from harness.checkpoints import pruning, store
+
+    before = (HistoryWriter.on_epoch_end, store.record_files, pruning.write_tf_state,
+              store.CheckpointStore._compiled_write)
+    with stage_probe() as seconds:
+        harness_epochs("mlp", 3, hparams={"widths": "8"}, batch_size=256)
+    summary = summarize_stages(seconds, wall=10.0)
+    for label in seconds:
+        assert summary[label.strip()]["calls"] == 3, label  # one per epoch, first included
+    write = summary["TensorFlow's write (traced Checkpoint.write)"]
+    assert write["first_s"] > write["later_p50_ms"] / 1e3  # the first call traces the write
+    assert summary["checkpoint save"]["total_s"] >= write["total_s"]  # stages nest
+    after = (HistoryWriter.on_epoch_end, store.record_files, pruning.write_tf_state,
+             store.CheckpointStore._compiled_write)
+    assert after == before
