@@ -7,14 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from matplotlib.textpath import TextPath
 from PIL import Image
 
 from harness.errors import UsageError
 from harness.reports import (plot_training_curves, write_classification_report,
                              write_regression_report)
-from harness.reports.cell_text import annotate_cells, cell_path
-from harness.reports.plots import confusion_matrix_figure, regression_figure
+from harness.reports.cell_text import annotate_cells, cell_path, ink_centre
+from harness.reports.confusion_figure import confusion_matrix_figure
+from harness.reports.plots import regression_figure
 
 
 def _open_png(path):
@@ -45,6 +48,12 @@ def test_confusion_matrix_png_grows_with_the_classes(tmp_path, num_classes):
     assert _no_temporary_files(tmp_path)
 
 
+def _cell_numbers(figure) -> PathCollection:
+    (cells,) = [collection for collection in figure.axes[0].collections
+                if isinstance(collection, PathCollection)]
+    return cells
+
+
 def _reaches_outside(figure) -> list:
     # Renders the figure as the PNG will be and returns the box of every Axes whose drawn
     # labels, title, colour-bar text or cell text reach past the figure's edges.
@@ -68,8 +77,7 @@ def test_confusion_matrix_labels_stay_inside_the_figure(num_classes):
     figure = confusion_matrix_figure(counts, normalized, names, colorbar_label="fraction " * 6,
                                      title="Confusion matrix (n=123456, accuracy=0.123)")
     assert not _reaches_outside(figure)
-    (cells,) = figure.axes[0].collections
-    assert len(cells.get_paths()) == num_classes ** 2
+    assert len(_cell_numbers(figure).get_paths()) == num_classes ** 2
 
 
 def test_every_cell_shows_its_count_and_value_and_empty_cells_a_zero(tmp_path):
@@ -81,7 +89,7 @@ def test_every_cell_shows_its_count_and_value_and_empty_cells_a_zero(tmp_path):
     counts = np.array([[2, 0, 0], [0, 1, 0], [1, 1, 0]])
     figure = confusion_matrix_figure(counts, counts / counts.sum(axis=1, keepdims=True),
                                      ["a", "b", "c"], title="t", colorbar_label="c")
-    (cells,) = figure.axes[0].collections
+    cells = _cell_numbers(figure)
     drawn = {tuple(offset): path for offset, path in zip(cells.get_offsets().tolist(), cells.get_paths())}
     expected = {(0, 0): ("2", "1.00"), (0, 2): ("1", "0.50"), (1, 2): ("1", "0.50"),
                 (1, 1): ("1", "1.00")}  # (column, row): lines; every other cell is empty
@@ -110,6 +118,14 @@ def test_cell_outlines_sit_where_text_would():
     as_outline = _ink_box(Figure(figsize=(2, 2)), lambda axes: annotate_cells(
         axes, {(0, 1): ("128", "0.97")}, {(0, 1): "black"}, font_size=11))
     assert np.abs(np.subtract(as_text, as_outline)).max() <= 2, (as_text, as_outline)
+
+
+def test_the_ink_centre_of_every_number_a_cell_shows_is_exact():
+    # Every digit and the point, alone and in numbers as the cells write them.
+    for text in [*"0123456789.", "0.00", "0.47", "1.00", "128", "2024"]:
+        outline = TextPath((0.0, 0.0), text, size=1.0)
+        extents = outline.get_extents()
+        assert ink_centre(outline) == pytest.approx((extents.x0 + extents.x1) / 2, abs=1e-12), text
 
 
 def test_regression_labels_stay_inside_the_figure():

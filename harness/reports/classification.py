@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 
-from harness.atomic import write_text_atomic
+from harness.atomic import write_bytes_atomic, write_text_atomic
 from harness.errors import UsageError
-from harness.reports.plots import confusion_matrix_figure, save_figure_atomic
+from harness.reports.confusion_figure import confusion_matrix_png
 
 NORMALIZE_CHOICES = ("true", "pred", "all")
 # The corner cell of both matrix CSVs, read back as the index name by `pd.read_csv(index_col=0)`.
@@ -88,11 +88,11 @@ def write_classification_report(out_dir, *, y_true, probabilities, class_names, 
     predictions = _predictions_frame(index, y_true, y_pred, probabilities, class_names)
     _write_csv(predictions, out_dir / "predictions.csv", index=False)
     headline = _headline(report, y_true, probabilities, labels)
-    figure = confusion_matrix_figure(
+    png = confusion_matrix_png(
         counts, normalized, class_names, colorbar_label=_COLORBAR_LABELS[normalize],
         title=f"Confusion matrix (n={len(y_true)}, accuracy={headline['accuracy']:.3f})",
         vmax=max(float(normalized.max()), 1e-12) if normalize == "all" else 1.0)
-    save_figure_atomic(figure, out_dir / "confusion_matrix.png")
+    write_bytes_atomic(out_dir / "confusion_matrix.png", png)
     return headline
 
 
