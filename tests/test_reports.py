@@ -120,29 +120,6 @@ def test_predictions_csv_holds_names_ids_and_probabilities(tmp_path):
     assert headline["log_loss"] == pytest.approx(expected_loss, rel=1e-12)
 
 
-@pytest.mark.parametrize("index", ["positions", "integers", "dates", "text"])
-def test_predictions_csv_is_what_pandas_writes_for_its_content(tmp_path, index):
-    # Read back exactly (round-trip floats, names as text), pandas must write the same bytes.
-    y_true, probabilities = _classification_data(seed=3)
-    probabilities = probabilities.astype(np.float64)
-    # Texts that are easy to get wrong: exact values, tiny and subnormal ones, many digits.
-    probabilities[:4] = [[1.0, 0.0, 0.0, 0.0], [1e-30, 1 - 1e-30, 0.0, 0.0],
-                         [1 / 3, 1 / 3, 1 / 3, 0.0], [5e-324, 0.5, 0.25, 0.25]]
-    n = len(y_true)
-    index = {"positions": None, "integers": np.arange(n) * 7 - 100,
-             "dates": pd.date_range("2024-01-01", periods=n, freq="h").to_numpy(),
-             "text": np.array([f'id {i}, "quoted"' for i in range(n)], dtype=object)}[index]
-    write_classification_report(tmp_path, y_true=y_true, probabilities=probabilities,
-                                class_names=CLASS_NAMES, index=index)
-    written = (tmp_path / "predictions.csv").read_text()
-    read_back = pd.read_csv(tmp_path / "predictions.csv", float_precision="round_trip",
-                            dtype={"index": str, "y_true": str, "y_pred": str},
-                            keep_default_na=False)
-    if index is None or index.dtype.kind == "i":
-        read_back["index"] = read_back["index"].astype(np.int64)
-    assert read_back.to_csv(index=False) == written
-
-
 def test_binary_single_column_probabilities_and_hard_predictions(tmp_path):
     y_true = np.array([0, 1, 1, 0, 1, 0])
     positive = np.array([0.2, 0.9, 0.4, 0.1, 0.7, 0.6])
