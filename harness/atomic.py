@@ -6,7 +6,7 @@ follow for their checkpoints).
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
@@ -21,7 +21,11 @@ def write_bytes_atomic(path, data: bytes, *, durable: bool = True) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # Not tempfile.mkstemp: it creates the file with mode 0600 whatever the umask, so every
+    # report, manifest and run.json was readable by its owner only. Mode 0666 here is cut by
+    # the umask as for any file a program creates (0644 with the usual 022).
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
