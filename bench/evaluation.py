@@ -79,8 +79,8 @@ def _batch(runs) -> dict:
     total = time.perf_counter() - started
     # Each run's metrics.json times its own report writing; their sum against the batch's wall
     # time is the batch's report share (the rest: restores, predictions, the progress display).
-    report_seconds = sum(json.loads((Path(row["report_dir"]) / "metrics.json").read_text())
-                         ["timing"]["report_seconds"] for row in rows if row["status"] == "ok")
+    report_seconds = sum(_report_seconds(Path(row["report_dir"]) / "metrics.json")
+                         for row in rows if row["status"] == "ok")
     return {"runs": len(runs), "total_seconds": total, "seconds_per_run": total / len(runs),
             "report_seconds": report_seconds, "report_share": report_seconds / total,
             "all_ok": all(row["status"] == "ok" for row in rows)}
@@ -91,9 +91,14 @@ def _batch_cli(root) -> dict:
     started = time.time()
     result = run_child(["evaluate.py", "--all", root], timeout=600)
     # The reports the command wrote (the in-process batch wrote the same folders before it).
-    reports = [json.loads(path.read_text())["timing"]["report_seconds"]
-               for path in Path(root).glob("*/reports/*/metrics.json") if path.stat().st_mtime >= started]
+    reports = [_report_seconds(path) for path in Path(root).glob("*/reports/*/metrics.json")
+               if path.stat().st_mtime >= started]
     return {"runs": BATCH_RUNS, "total_seconds": result["wall_seconds"], "returncode": result["returncode"],
             "seconds_per_run": result["wall_seconds"] / BATCH_RUNS, "peak_rss_mb": result["peak_rss_mb"],
             "reports_found": len(reports), "report_seconds": sum(reports),
             "report_share": sum(reports) / result["wall_seconds"]}
+
+
+def _report_seconds(metrics_json: Path) -> float:
+    # Each evaluation times its own report writing in its metrics.json.
+    return json.loads(metrics_json.read_text())["timing"]["report_seconds"]

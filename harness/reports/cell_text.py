@@ -20,10 +20,10 @@ LINE_SPACING = 1.2
 
 
 def annotate_cells(axes, lines_per_cell, colours, *, font_size: float) -> PathCollection:
-    """Writes one or two centred lines in each cell of an image drawn by `axes.imshow`.
+    """Writes one or two centred lines in each cell of a heatmap.
 
     Args:
-        axes: the axes of the image; cell (row, col) is centred on data point (col, row).
+        axes: the axes of the heatmap; cell (row, col) is centred on data point (col, row).
         lines_per_cell: {(row, col): ("first line", "second line") or ("one line",)}.
         colours: {(row, col): a Matplotlib colour}, for the same cells.
         font_size: in points.
