@@ -14,8 +14,12 @@ def main(argv=None) -> int:
     from harness.eval_args import build_evaluate_parser, check_common
     from harness.evaluation_batch import plan_evaluation, run_evaluation
 
-    return checked_main(argv, build_evaluate_parser, lambda args: plan_evaluation(args, check_common(args)),
-                        run_evaluation)
+    return checked_main(
+        argv,
+        build_evaluate_parser,
+        lambda args: plan_evaluation(args, check_common(args)),
+        run_evaluation,
+    )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,12 @@ def main(argv=None) -> int:
     from harness.eval_args import build_predict_parser, check_common
     from harness.prediction import plan_prediction, run_prediction
 
-    return checked_main(argv, build_predict_parser, lambda args: plan_prediction(args, check_common(args)),
-                        run_prediction)
+    return checked_main(
+        argv,
+        build_predict_parser,
+        lambda args: plan_prediction(args, check_common(args)),
+        run_prediction,
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ def run_checkpoint(quick: bool) -> dict:
     log("checkpoint: mlp of 6.1M parameters")
     per_model["mlp_6m"] = measure_checkpoints(*LARGE, repeats=plan["large_repeats"])
     subject = build_subject("mlp", {})
-    history = history_write_seconds(subject["model"], WORK_DIR / "history-bench", repeats=plan["repeats"])
+    history = history_write_seconds(
+        subject["model"], WORK_DIR / "history-bench", repeats=plan["repeats"]
+    )
     default_runs = {}
     for name in plan["default_runs"]:
         log(f"checkpoint: share of a default {name} run")
@@ -90,20 +92,29 @@ def _summary(params, saves, restores, sizes) -> dict:
         blocking = [timing["blocking"] for timing in timings]
         durable = [timing["durable"] for timing in timings]
         result["save"][label] = {
-            "bytes": sizes[label], "p50_s": percentile(durable, 0.5), "p95_s": percentile(durable, 0.95),
-            "blocking_p50_s": percentile(blocking, 0.5), "blocking_p95_s": percentile(blocking, 0.95),
-            "mb_per_s": sizes[label] / 1e6 / percentile(durable, 0.5)}
+            "bytes": sizes[label],
+            "p50_s": percentile(durable, 0.5),
+            "p95_s": percentile(durable, 0.95),
+            "blocking_p50_s": percentile(blocking, 0.5),
+            "blocking_p95_s": percentile(blocking, 0.95),
+            "mb_per_s": sizes[label] / 1e6 / percentile(durable, 0.5),
+        }
     for label, seconds in restores.items():
-        result["restore"][label] = {"p50_s": percentile(seconds, 0.5), "p95_s": percentile(seconds, 0.95),
-                                    "mb_per_s": sizes[label] / 1e6 / percentile(seconds, 0.5)}
+        result["restore"][label] = {
+            "p50_s": percentile(seconds, 0.5),
+            "p95_s": percentile(seconds, 0.95),
+            "mb_per_s": sizes[label] / 1e6 / percentile(seconds, 0.5),
+        }
     return result
 
 
 def _methods(subject, folder: Path) -> dict:
-    return {"store": StoreMethod(subject, folder / "store", async_save=False),
-            "store_async": StoreMethod(subject, folder / "async", async_save=True),
-            "raw_tf": RawTfMethod(subject, folder / "raw"),
-            "keras_h5": KerasH5Method(subject, folder / "h5")}
+    return {
+        "store": StoreMethod(subject, folder / "store", async_save=False),
+        "store_async": StoreMethod(subject, folder / "async", async_save=True),
+        "raw_tf": RawTfMethod(subject, folder / "raw"),
+        "keras_h5": KerasH5Method(subject, folder / "h5"),
+    }
 
 
 class StoreMethod:
@@ -113,7 +124,9 @@ class StoreMethod:
         from harness.checkpoints import CheckpointStore, RetentionPolicy
 
         policy = RetentionPolicy(keep_last=3, keep_best=1, monitor="val_loss", mode="min")
-        self.store = CheckpointStore(folder, subject["state"].checkpoint, policy, async_save=async_save)
+        self.store = CheckpointStore(
+            folder, subject["state"].checkpoint, policy, async_save=async_save
+        )
         self.bytes = 0
 
     def save(self, step: int) -> dict:

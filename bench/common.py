@@ -59,8 +59,14 @@ def run_child(args, *, env=None, timeout=900, stream_stderr=False) -> dict:
     # Output goes to files, not pipes: wait4() must be the call that reaps the child.
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        process = subprocess.Popen([PYTHON, *map(str, args)], cwd=REPO_ROOT, env=env or child_env(),
-                                   stdout=out, stderr=None if stream_stderr else err, text=True)
+        process = subprocess.Popen(
+            [PYTHON, *map(str, args)],
+            cwd=REPO_ROOT,
+            env=env or child_env(),
+            stdout=out,
+            stderr=None if stream_stderr else err,
+            text=True,
+        )
         timer = threading.Timer(timeout, process.kill)
         timer.start()
         try:
@@ -71,8 +77,13 @@ def run_child(args, *, env=None, timeout=900, stream_stderr=False) -> dict:
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return {"wall_seconds": wall, "peak_rss_mb": usage.ru_maxrss / 1024,
-                "returncode": process.returncode, "stdout": out.read(), "stderr": err.read()}
+        return {
+            "wall_seconds": wall,
+            "peak_rss_mb": usage.ru_maxrss / 1024,
+            "returncode": process.returncode,
+            "stdout": out.read(),
+            "stderr": err.read(),
+        }
 
 
 def run_section_child(sections, *, quick: bool, timeout=1800) -> dict:
@@ -103,20 +114,30 @@ def machine_info() -> dict:
                 cpu = line.split(":", 1)[1].strip()
                 break
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"cpu": cpu, "cores": cores, "python": platform.python_version(),
-            "tensorflow": version("tensorflow"), "keras": version("keras"),
-            "numpy": version("numpy"), "platform": platform.platform(), "load_average": load_average()}
+    return {
+        "cpu": cpu,
+        "cores": cores,
+        "python": platform.python_version(),
+        "tensorflow": version("tensorflow"),
+        "keras": version("keras"),
+        "numpy": version("numpy"),
+        "platform": platform.platform(),
+        "load_average": load_average(),
+    }
 
 
 def code_version() -> dict:
     """The commit measured, and the files of the measured code that differed from it."""
+
     def git(*args):
         result = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True)
         return result.stdout.strip() if result.returncode == 0 else None
 
     changed = git("status", "--porcelain", "--", "harness", "zoo", "train.py", "evaluate.py")
-    return {"commit": git("rev-parse", "--short", "HEAD"),
-            "uncommitted_in_measured_code": changed.splitlines() if changed else []}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_in_measured_code": changed.splitlines() if changed else [],
+    }
 
 
 def load_average() -> list:

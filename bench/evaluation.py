@@ -36,8 +36,12 @@ def run_evaluation(quick: bool) -> dict:
             timings = [evaluate_checkpoint(run_dir, EvalRequest()) for _ in range(plan["repeats"])]
             results["single"][name] = _single(timings)
         batch_root = root / "batch"
-        runs = [shutil.copytree(list(sources.values())[index % len(sources)], batch_root / f"run-{index:02d}")
-                for index in range(BATCH_RUNS)]
+        runs = [
+            shutil.copytree(
+                list(sources.values())[index % len(sources)], batch_root / f"run-{index:02d}"
+            )
+            for index in range(BATCH_RUNS)
+        ]
         results["batch"] = _batch(runs)
         if plan["cli"]:
             results["batch_cli"] = _batch_cli(batch_root)
@@ -47,13 +51,15 @@ def run_evaluation(quick: bool) -> dict:
 
 
 def _short_run(name: str, run_dir):
+    from bench.paths import shortened
     from harness.config import TrainConfig
     from harness.training import prepare, run
 
-    from bench.paths import shortened
-
     with contextlib.redirect_stdout(io.StringIO()):
-        run(prepare(TrainConfig(model=name, run_dir=str(run_dir), **shortened(name, 2))), command=["bench"])
+        run(
+            prepare(TrainConfig(model=name, run_dir=str(run_dir), **shortened(name, 2))),
+            command=["bench"],
+        )
     return run_dir
 
 
@@ -61,11 +67,16 @@ def _single(timings: list[dict]) -> dict:
     def pick(key):
         return summarize([timing["timing"][key] for timing in timings])
 
-    return {"eval_samples_per_s": summarize([timing["eval_samples_per_s"] for timing in timings]),
-            "report_share": pick("report_share"), "total_seconds": pick("total_seconds"),
-            "report_seconds": pick("report_seconds"), "restore_seconds": pick("restore_seconds"),
-            "predict_seconds": pick("predict_seconds"), "trace_seconds": pick("trace_seconds"),
-            "examples": timings[0]["metrics"].get("n")}
+    return {
+        "eval_samples_per_s": summarize([timing["eval_samples_per_s"] for timing in timings]),
+        "report_share": pick("report_share"),
+        "total_seconds": pick("total_seconds"),
+        "report_seconds": pick("report_seconds"),
+        "restore_seconds": pick("restore_seconds"),
+        "predict_seconds": pick("predict_seconds"),
+        "trace_seconds": pick("trace_seconds"),
+        "examples": timings[0]["metrics"].get("n"),
+    }
 
 
 def _batch(runs) -> dict:
@@ -79,11 +90,19 @@ def _batch(runs) -> dict:
     total = time.perf_counter() - started
     # Each run's metrics.json times its own report writing; their sum against the batch's wall
     # time is the batch's report share (the rest: restores, predictions, the progress display).
-    report_seconds = sum(_report_seconds(Path(row["report_dir"]) / "metrics.json")
-                         for row in rows if row["status"] == "ok")
-    return {"runs": len(runs), "total_seconds": total, "seconds_per_run": total / len(runs),
-            "report_seconds": report_seconds, "report_share": report_seconds / total,
-            "all_ok": all(row["status"] == "ok" for row in rows)}
+    report_seconds = sum(
+        _report_seconds(Path(row["report_dir"]) / "metrics.json")
+        for row in rows
+        if row["status"] == "ok"
+    )
+    return {
+        "runs": len(runs),
+        "total_seconds": total,
+        "seconds_per_run": total / len(runs),
+        "report_seconds": report_seconds,
+        "report_share": report_seconds / total,
+        "all_ok": all(row["status"] == "ok" for row in rows),
+    }
 
 
 def _batch_cli(root) -> dict:
@@ -91,12 +110,21 @@ def _batch_cli(root) -> dict:
     started = time.time()
     result = run_child(["evaluate.py", "--all", root], timeout=600)
     # The reports the command wrote (the in-process batch wrote the same folders before it).
-    reports = [_report_seconds(path) for path in Path(root).glob("*/reports/*/metrics.json")
-               if path.stat().st_mtime >= started]
-    return {"runs": BATCH_RUNS, "total_seconds": result["wall_seconds"], "returncode": result["returncode"],
-            "seconds_per_run": result["wall_seconds"] / BATCH_RUNS, "peak_rss_mb": result["peak_rss_mb"],
-            "reports_found": len(reports), "report_seconds": sum(reports),
-            "report_share": sum(reports) / result["wall_seconds"]}
+    reports = [
+        _report_seconds(path)
+        for path in Path(root).glob("*/reports/*/metrics.json")
+        if path.stat().st_mtime >= started
+    ]
+    return {
+        "runs": BATCH_RUNS,
+        "total_seconds": result["wall_seconds"],
+        "returncode": result["returncode"],
+        "seconds_per_run": result["wall_seconds"] / BATCH_RUNS,
+        "peak_rss_mb": result["peak_rss_mb"],
+        "reports_found": len(reports),
+        "report_seconds": sum(reports),
+        "report_share": sum(reports) / result["wall_seconds"],
+    }
 
 
 def _report_seconds(metrics_json: Path) -> float:

@@ -14,9 +14,11 @@ def _range(figure: dict, pattern="{:.2f}") -> str:
 
 
 def training_table(training: dict) -> list[str]:
-    rows = ["| model | examples, batch | plain samples/s | harness samples/s | tuned samples/s | "
-            "harness / plain | tuned / plain | tuned / harness | ckpt+history share of an epoch | rounds x timed epochs |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| model | examples, batch | plain samples/s | harness samples/s | tuned samples/s | "
+        "harness / plain | tuned / plain | tuned / harness | ckpt+history share of an epoch | rounds x timed epochs |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, block in training.items():
         if not isinstance(block, dict) or "spread" not in block:
             continue
@@ -27,14 +29,17 @@ def training_table(training: dict) -> list[str]:
             f"{_range(spread['tuned_samples_per_s'], '{:.0f}')} | {_range(spread['harness_vs_plain_fit'])} | "
             f"{_range(spread['tuned_vs_plain_fit'])} | {_range(spread['tuned_vs_harness_fit'])} | "
             f"{_range(block['bookkeeping']['share_of_epoch'], '{:.3f}')} | "
-            f"{block['rounds']} x {block['timed_epochs_per_run']} |")
+            f"{block['rounds']} x {block['timed_epochs_per_run']} |"
+        )
     return rows
 
 
 def checkpoint_table(models: dict) -> list[str]:
-    rows = ["| model | params | MB | store save p50 / p95 ms | store MB/s | async blocking p50 / durable p50 ms | "
-            "raw tf write p50 / p95 ms | keras .weights.h5 p50 ms (MB) | restore store / raw / h5 p50 ms |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| model | params | MB | store save p50 / p95 ms | store MB/s | async blocking p50 / durable p50 ms | "
+        "raw tf write p50 / p95 ms | keras .weights.h5 p50 ms (MB) | restore store / raw / h5 p50 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, block in models.items():
         save, restore = block["save"], block["restore"]
 
@@ -47,7 +52,8 @@ def checkpoint_table(models: dict) -> list[str]:
             f"{ms(save['store_async']['blocking_p50_s'])} / {ms(save['store_async']['p50_s'])} | "
             f"{ms(save['raw_tf']['p50_s'])} / {ms(save['raw_tf']['p95_s'])} | "
             f"{ms(save['keras_h5']['p50_s'])} ({save['keras_h5']['bytes'] / 1e6:.1f}) | "
-            f"{ms(restore['store']['p50_s'])} / {ms(restore['raw_tf']['p50_s'])} / {ms(restore['keras_h5']['p50_s'])} |")
+            f"{ms(restore['store']['p50_s'])} / {ms(restore['raw_tf']['p50_s'])} / {ms(restore['keras_h5']['p50_s'])} |"
+        )
     return rows
 
 

@@ -48,5 +48,8 @@ def peak_rss(name: str, epochs: int) -> dict:
         shutil.rmtree(run_dir, ignore_errors=True)
     if result["returncode"]:
         return {"error": f"train.py exited {result['returncode']}: {result['stderr'][-500:]}"}
-    return {"peak_rss_mb": round(result["peak_rss_mb"], 1), "epochs": epochs,
-            "wall_seconds": round(result["wall_seconds"], 1)}
+    return {
+        "peak_rss_mb": round(result["peak_rss_mb"], 1),
+        "epochs": epochs,
+        "wall_seconds": round(result["wall_seconds"], 1),
+    }

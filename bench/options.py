@@ -25,7 +25,10 @@ ROUNDS = 2
 XLA_MODELS = ("mlp",)
 # TensorFlow's default on 2 cores is 2 and 2; a process per setting costs a TensorFlow import.
 THREAD_MODELS = ("mlp",)
-THREAD_SETTINGS = {"default": {}, "intra1_inter1": {"TF_NUM_INTRAOP_THREADS": 1, "TF_NUM_INTEROP_THREADS": 1}}
+THREAD_SETTINGS = {
+    "default": {},
+    "intra1_inter1": {"TF_NUM_INTRAOP_THREADS": 1, "TF_NUM_INTEROP_THREADS": 1},
+}
 
 
 def run_options(quick: bool) -> dict:
@@ -36,23 +39,32 @@ def run_options(quick: bool) -> dict:
     for name in MODELS:
         log(f"options: {name}")
         config, data = recipe_config(name, EPOCHS), default_data(name)
-        results[name] = {"input_pipeline": pipeline_throughput(data, config),
-                         "validation_pass": validation_pass(name, data, config)}
+        results[name] = {
+            "input_pipeline": pipeline_throughput(data, config),
+            "validation_pass": validation_pass(name, data, config),
+        }
         if name not in SEARCH_MODELS:
             continue
         # The default is one execution per epoch (the tuned path); 1 was the default before, and
         # a value that does not divide the epoch is refused since it changed results.
         epoch_steps = tuned_options(name, data, config)["steps_per_execution"]
-        candidates = {f"steps_per_execution_{epoch_steps}": {"steps_per_execution": epoch_steps},
-                      "steps_per_execution_1": {"steps_per_execution": 1},
-                      "async_save": {"async_save": True}}
+        candidates = {
+            f"steps_per_execution_{epoch_steps}": {"steps_per_execution": epoch_steps},
+            "steps_per_execution_1": {"steps_per_execution": 1},
+            "async_save": {"async_save": True},
+        }
         results[name]["vs_default_harness"] = compare(name, candidates, rounds=ROUNDS)
         if name in XLA_MODELS:
             # Keras cannot compile the augmentation layers with XLA and silently falls back, so
             # XLA is compared on the same model without augmentation, against the same.
-            results[name]["vs_default_harness"].update(compare(
-                name, {"xla_without_augmentation": {"xla": True, "augment": False}}, rounds=1,
-                baseline={"augment": False}))
+            results[name]["vs_default_harness"].update(
+                compare(
+                    name,
+                    {"xla_without_augmentation": {"xla": True, "augment": False}},
+                    rounds=1,
+                    baseline={"augment": False},
+                )
+            )
     log("options: thread settings (one process each)")
     results["threads"] = thread_settings()
     return results
@@ -68,9 +80,14 @@ def compare(name: str, candidates: dict, *, rounds: int, baseline=None) -> dict:
         reference = harness_epochs(name, EPOCHS, **(baseline or {}))
         for label, overrides in candidates.items():
             run = harness_epochs(name, EPOCHS, **overrides)
-            ratios[label].append(statistics.median(reference["walls"]) / statistics.median(run["walls"]))
+            ratios[label].append(
+                statistics.median(reference["walls"]) / statistics.median(run["walls"])
+            )
             same[label] = same[label] and run["history"] == reference["history"]
-    return {label: {**summarize(values), "same_results": same[label]} for label, values in ratios.items()}
+    return {
+        label: {**summarize(values), "same_results": same[label]}
+        for label, values in ratios.items()
+    }
 
 
 def validation_pass(name: str, data, config, *, repeats=5) -> dict:
@@ -81,8 +98,12 @@ def validation_pass(name: str, data, config, *, repeats=5) -> dict:
     model = plain_model(name, data, config, jit_compile=False)
     seconds = {}
     for batch in (config.batch_size, config.batch_size * 4, 1024):
-        dataset = eval_dataset(data.x_val, data.y_val, batch_size=batch,
-                               one_hot_classes=data.num_outputs if config.label_smoothing else None)
+        dataset = eval_dataset(
+            data.x_val,
+            data.y_val,
+            batch_size=batch,
+            one_hot_classes=data.num_outputs if config.label_smoothing else None,
+        )
         model.evaluate(dataset, verbose=0)  # traces
         timings = []
         for _ in range(repeats):
@@ -98,11 +119,15 @@ def thread_settings(rounds=2) -> dict:
     rates = {label: {name: [] for name in THREAD_MODELS} for label in THREAD_SETTINGS}
     for _ in range(rounds):
         for label, extra in THREAD_SETTINGS.items():
-            result = run_child(["bench/threads_child.py", *THREAD_MODELS], env=child_env(**extra), timeout=600)
+            result = run_child(
+                ["bench/threads_child.py", *THREAD_MODELS], env=child_env(**extra), timeout=600
+            )
             if result["returncode"]:
                 raise RuntimeError(f"threads child failed: {result['stderr'][-1500:]}")
             for line in result["stdout"].splitlines():
                 model, rate = line.split()
                 rates[label][model].append(float(rate))
-    return {label: {name: summarize(values) for name, values in per_model.items()}
-            for label, per_model in rates.items()}
+    return {
+        label: {name: summarize(values) for name, values in per_model.items()}
+        for label, per_model in rates.items()
+    }

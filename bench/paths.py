@@ -70,8 +70,9 @@ def plain_model(name: str, data, config, *, jit_compile="auto"):
 
     keras.utils.set_random_seed(config.seed)
     hparams = coerce_hparams(config.hparams, builder_hparams(name), name)
-    model = create_model(name, input_shape=data.input_shape, num_outputs=data.num_outputs, task=data.task,
-                         **hparams)
+    model = create_model(
+        name, input_shape=data.input_shape, num_outputs=data.num_outputs, task=data.task, **hparams
+    )
     if config.augment:
         model = with_augmentation(model, get_model_spec(name).layout, config.dataset, config.seed)
     loss, metrics = loss_and_metrics(data.task, config.label_smoothing or 0.0)
@@ -90,8 +91,14 @@ def plain_epochs(model, data, config, *, validation=True) -> list[float]:
     y_train, y_val = (_labels(labels, data, config) for labels in (data.y_train, data.y_val))
     validation_data = (data.x_val, y_val) if validation else None
     with clock.capture():
-        model.fit(data.x_train, y_train, batch_size=config.batch_size, epochs=config.epochs,
-                  validation_data=validation_data, verbose=2)
+        model.fit(
+            data.x_train,
+            y_train,
+            batch_size=config.batch_size,
+            epochs=config.epochs,
+            validation_data=validation_data,
+            verbose=2,
+        )
     return _checked(clock, config.epochs)
 
 
@@ -123,7 +130,12 @@ def harness_epochs(name: str, epochs: int, **overrides) -> dict:
     epoch_seconds = [float(value) for value in history["epoch_seconds"].iloc[1:]]
     bookkeeping = [wall - own for wall, own in zip(walls, epoch_seconds)]
     metrics = history.drop(columns=["epoch_seconds"]).to_dict("records")
-    return {"walls": walls, "epoch_seconds": epoch_seconds, "bookkeeping": bookkeeping, "history": metrics}
+    return {
+        "walls": walls,
+        "epoch_seconds": epoch_seconds,
+        "bookkeeping": bookkeeping,
+        "history": metrics,
+    }
 
 
 def _labels(labels, data, config):
@@ -136,5 +148,7 @@ def _labels(labels, data, config):
 def _checked(clock: EpochClock, epochs: int) -> list[float]:
     walls = clock.epoch_walls()
     if len(walls) != epochs - 1:
-        raise RuntimeError(f"expected {epochs - 1} timed epochs, saw {len(walls)}:\n{clock.text()[-2000:]}")
+        raise RuntimeError(
+            f"expected {epochs - 1} timed epochs, saw {len(walls)}:\n{clock.text()[-2000:]}"
+        )
     return walls

@@ -20,9 +20,14 @@ def epoch_gather_dataset(x, y, *, batch_size, seed, start_epoch, epochs):
     def epoch_batches(epoch):
         order = epoch_order(len(x), seed, epoch)
         return tf.data.Dataset.from_tensor_slices(
-            (tf.gather(features, order), tf.gather(labels, order))).batch(batch_size)
+            (tf.gather(features, order), tf.gather(labels, order))
+        ).batch(batch_size)
 
-    return tf.data.Dataset.range(start_epoch, epochs).flat_map(epoch_batches).prefetch(tf.data.AUTOTUNE)
+    return (
+        tf.data.Dataset.range(start_epoch, epochs)
+        .flat_map(epoch_batches)
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def _variants(x, y, batch, epochs) -> dict:
@@ -31,10 +36,19 @@ def _variants(x, y, batch, epochs) -> dict:
     from harness.pipeline import train_dataset
 
     return {
-        "harness_pipeline": lambda: train_dataset(x, y, batch_size=batch, seed=0, start_epoch=0, epochs=epochs),
-        "epoch_gather": lambda: epoch_gather_dataset(x, y, batch_size=batch, seed=0, start_epoch=0, epochs=epochs),
-        "cached_batches": lambda: tf.data.Dataset.from_tensor_slices((x, y)).batch(batch).cache()
-        .repeat(epochs).prefetch(tf.data.AUTOTUNE),
+        "harness_pipeline": lambda: train_dataset(
+            x, y, batch_size=batch, seed=0, start_epoch=0, epochs=epochs
+        ),
+        "epoch_gather": lambda: epoch_gather_dataset(
+            x, y, batch_size=batch, seed=0, start_epoch=0, epochs=epochs
+        ),
+        "cached_batches": lambda: (
+            tf.data.Dataset.from_tensor_slices((x, y))
+            .batch(batch)
+            .cache()
+            .repeat(epochs)
+            .prefetch(tf.data.AUTOTUNE)
+        ),
     }
 
 
@@ -51,8 +65,11 @@ def pipeline_throughput(data, config, *, epochs=3) -> dict:
         started = time.perf_counter()
         for _ in make():
             pass
-        rates[f"{label}_samples_per_s"] = epochs * len(data.x_train) / (time.perf_counter() - started)
+        rates[f"{label}_samples_per_s"] = (
+            epochs * len(data.x_train) / (time.perf_counter() - started)
+        )
     pairs = zip(variants["harness_pipeline"](), variants["epoch_gather"]())
     rates["epoch_gather_same_batches"] = all(
-        np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in pairs)
+        np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in pairs
+    )
     return rates

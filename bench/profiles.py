@@ -22,7 +22,10 @@ COMPONENTS = {
     "tf checkpoint write": ("tensorflow/python/checkpoint/checkpoint.py", "write"),
     "tf.function calls (in a save: the compiled write)": ("polymorphic_function.py", "__call__"),
     "sha256 of files": ("harness/checkpoints/integrity.py", "record_files"),
-    "retention (manifest, state file, deletes)": ("harness/checkpoints/pruning.py", "apply_retention"),
+    "retention (manifest, state file, deletes)": (
+        "harness/checkpoints/pruning.py",
+        "apply_retention",
+    ),
     "manifest save": ("harness/checkpoints/manifest.py", "save"),
     "tf state file": ("harness/checkpoints/pruning.py", "write_tf_state"),
     "delete dropped files": ("harness/checkpoints/pruning.py", "delete_entry_files"),
@@ -32,10 +35,19 @@ COMPONENTS = {
     "keras fit": ("keras/src/backend/tensorflow/trainer.py", "fit"),
     "keras evaluate (validation)": ("keras/src/backend/tensorflow/trainer.py", "evaluate"),
     "tf.data iterator creation": ("tensorflow/python/data/ops/iterator_ops.py", "_create_iterator"),
-    "Keras array adapter dataset": ("keras/src/trainers/data_adapters/array_data_adapter.py", "get_tf_dataset"),
+    "Keras array adapter dataset": (
+        "keras/src/trainers/data_adapters/array_data_adapter.py",
+        "get_tf_dataset",
+    ),
     "finish_run (test, model.keras, curves)": ("harness/finish.py", "finish_run"),
-    "TensorFlow executing compiled functions (C++)": ("~", "<built-in method tensorflow.python._pywrap_tfe.TFE_Py_Execute>"),
-    "TensorFlow eager ops (C++)": ("~", "<built-in method tensorflow.python._pywrap_tfe.TFE_Py_FastPathExecute>"),
+    "TensorFlow executing compiled functions (C++)": (
+        "~",
+        "<built-in method tensorflow.python._pywrap_tfe.TFE_Py_Execute>",
+    ),
+    "TensorFlow eager ops (C++)": (
+        "~",
+        "<built-in method tensorflow.python._pywrap_tfe.TFE_Py_FastPathExecute>",
+    ),
 }
 
 
@@ -43,8 +55,12 @@ def run_profiles(quick: bool) -> dict:
     """Returns results["profiles"] (skipped with --quick: it explains, it does not measure)."""
     if quick:
         return {"skipped": "run without --quick"}
-    return {"checkpoint_save": profile_saves(), "harness_epochs": profile_harness(),
-            "plain_epochs": profile_plain(), "cnn_tuned_epochs": profile_tuned("cnn")}
+    return {
+        "checkpoint_save": profile_saves(),
+        "harness_epochs": profile_harness(),
+        "plain_epochs": profile_plain(),
+        "cnn_tuned_epochs": profile_tuned("cnn"),
+    }
 
 
 def summarize_profile(profile: cProfile.Profile) -> dict:
@@ -54,15 +70,25 @@ def summarize_profile(profile: cProfile.Profile) -> dict:
     rows = stats.stats  # {(file, line, function): (calls, primitive, tottime, cumtime, callers)}
     components = {}
     for label, (suffix, function) in COMPONENTS.items():
-        matches = [value for key, value in rows.items() if key[0].endswith(suffix) and key[2] == function]
+        matches = [
+            value for key, value in rows.items() if key[0].endswith(suffix) and key[2] == function
+        ]
         if matches:
             calls, cumulative = sum(m[1] for m in matches), max(m[3] for m in matches)
-            components[label] = {"calls": calls, "seconds": round(cumulative, 4),
-                                 "share": round(cumulative / total, 4)}
+            components[label] = {
+                "calls": calls,
+                "seconds": round(cumulative, 4),
+                "share": round(cumulative / total, 4),
+            }
     top = sorted(rows.items(), key=lambda item: item[1][3], reverse=True)[:TOP]
-    return {"total_seconds": round(total, 3), "components": components,
-            "top_cumulative": [{"function": _name(key), "calls": value[1], "seconds": round(value[3], 4)}
-                               for key, value in top]}
+    return {
+        "total_seconds": round(total, 3),
+        "components": components,
+        "top_cumulative": [
+            {"function": _name(key), "calls": value[1], "seconds": round(value[3], 4)}
+            for key, value in top
+        ],
+    }
 
 
 def _name(key) -> str:

@@ -34,16 +34,32 @@ def run_once(model: str, seed: int, workdir: Path) -> dict:
     """One default training run in a fresh process; returns its metric and wall time."""
     run_dir = workdir / f"{model}-s{seed}"
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, str(REPO / "train.py"), "--model", model,
-                             "--seed", str(seed), "--run-dir", str(run_dir)],
-                            cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "train.py"),
+            "--model",
+            model,
+            "--seed",
+            str(seed),
+            "--run-dir",
+            str(run_dir),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"{model} seed {seed} failed:\n{result.stderr[-2000:]}")
     summary = json.loads((run_dir / "summary.json").read_text())
     metric = BARS[model][0]
-    return {"seed": seed, metric: summary["test"][metric], "wall_seconds": round(wall, 1),
-            "epochs_run": summary["epochs_run"]}
+    return {
+        "seed": seed,
+        metric: summary["test"][metric],
+        "wall_seconds": round(wall, 1),
+        "epochs_run": summary["epochs_run"],
+    }
 
 
 def judge(model: str, runs: list[dict]) -> dict:
@@ -52,8 +68,15 @@ def judge(model: str, runs: list[dict]) -> dict:
     median = statistics.median(run[metric] for run in runs)
     wall = statistics.median(run["wall_seconds"] for run in runs)
     meets = median >= bar if direction == "min" else median <= bar
-    return {"metric": metric, "bar": bar, "median": median, "median_wall_seconds": wall,
-            "meets_bar": meets, "within_wall_limit": wall <= WALL_LIMIT_SECONDS, "runs": runs}
+    return {
+        "metric": metric,
+        "bar": bar,
+        "median": median,
+        "median_wall_seconds": wall,
+        "meets_bar": meets,
+        "within_wall_limit": wall <= WALL_LIMIT_SECONDS,
+        "runs": runs,
+    }
 
 
 def main(argv=None) -> int:
@@ -68,9 +91,12 @@ def main(argv=None) -> int:
             runs = [run_once(model, seed, Path(workdir)) for seed in args.seeds]
             results[model] = judge(model, runs)
             row = results[model]
-            print(f"{model:<10} {row['metric']:<9} median {row['median']:.6g} (bar {row['bar']:g}: "
-                  f"{'met' if row['meets_bar'] else 'NOT met'}), median wall {row['median_wall_seconds']:.0f} s, "
-                  f"seeds {[run[row['metric']] for run in runs]}", flush=True)
+            print(
+                f"{model:<10} {row['metric']:<9} median {row['median']:.6g} (bar {row['bar']:g}: "
+                f"{'met' if row['meets_bar'] else 'NOT met'}), median wall {row['median_wall_seconds']:.0f} s, "
+                f"seeds {[run[row['metric']] for run in runs]}",
+                flush=True,
+            )
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     return 0
 

@@ -16,8 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (REPO_ROOT, WORK_DIR, code_version, load_average, log, machine_info,  # noqa: E402
-                          run_section_child)
+from bench.common import (
+    REPO_ROOT,
+    WORK_DIR,
+    code_version,
+    load_average,
+    log,
+    machine_info,
+    run_section_child,
+)
 
 # Sections that need TensorFlow, grouped per worker process (one TensorFlow import each).
 FULL_GROUPS = (("training", "options", "profiles"), ("checkpoint", "evaluation", "scaling"))
@@ -30,9 +37,15 @@ ALL_SECTIONS = LOCAL_SECTIONS + tuple(name for group in FULL_GROUPS for name in 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a subset in at most 3 minutes")
-    parser.add_argument("--out", default=str(REPO_ROOT / "bench" / "results.json"), help="the JSON file")
-    parser.add_argument("--sections", nargs="+", choices=ALL_SECTIONS, help="only these (default: all)")
-    parser.add_argument("--plot", default=str(REPO_ROOT / "bench" / "scaling.png"), help="the scaling plot")
+    parser.add_argument(
+        "--out", default=str(REPO_ROOT / "bench" / "results.json"), help="the JSON file"
+    )
+    parser.add_argument(
+        "--sections", nargs="+", choices=ALL_SECTIONS, help="only these (default: all)"
+    )
+    parser.add_argument(
+        "--plot", default=str(REPO_ROOT / "bench" / "scaling.png"), help="the scaling plot"
+    )
     return parser.parse_args(argv)
 
 
@@ -42,11 +55,15 @@ def run_local(name: str, quick: bool) -> dict:
     from bench.startup import run_startup
     from bench.time_to_accuracy import run_time_to_accuracy
 
-    function = {"startup": run_startup, "memory": run_memory, "time_to_accuracy": run_time_to_accuracy}[name]
+    function = {
+        "startup": run_startup,
+        "memory": run_memory,
+        "time_to_accuracy": run_time_to_accuracy,
+    }[name]
     started = time.perf_counter()
     try:
         result = function(quick)
-    except Exception as error:  # noqa: BLE001 (one broken section must not lose the others)
+    except Exception as error:
         result = {"error": f"{type(error).__name__}: {error}"}
     result["section_seconds"] = round(time.perf_counter() - started, 1)
     return result
@@ -81,7 +98,9 @@ def add_checkpoint_share(results: dict) -> None:
     training = results.get("training", {})
     checkpoint["steady_state_share_by_model"] = {
         name: block["bookkeeping"]["share_of_epoch"]["median"]
-        for name, block in training.items() if isinstance(block, dict) and "bookkeeping" in block}
+        for name, block in training.items()
+        if isinstance(block, dict) and "bookkeeping" in block
+    }
 
 
 def main(argv=None) -> int:
@@ -91,9 +110,13 @@ def main(argv=None) -> int:
 
     args = parse_args(argv)
     started = time.perf_counter()
-    results = {"command": "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
-               "quick": args.quick, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               "machine": machine_info(), "code": code_version()}
+    results = {
+        "command": "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "quick": args.quick,
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "code": code_version(),
+    }
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     results.update(collect(args))
     add_checkpoint_share(results)

@@ -22,10 +22,18 @@ from bench.clock import EpochClock
 from bench.common import WORK_DIR, log
 from bench.paths import default_data, harness_epochs, plain_model, recipe_config
 
-FULL = {"batch_sizes": (32, 64, 128, 256, 512, 1024, 2048, 4096), "data_factors": (1, 2, 4, 8),
-        "params": (10_000, 100_000, 1_000_000, 10_000_000), "saves": 5}
-QUICK = {"batch_sizes": (32, 256, 4096), "data_factors": (), "params": (10_000, 1_000_000, 10_000_000),
-         "saves": 3}
+FULL = {
+    "batch_sizes": (32, 64, 128, 256, 512, 1024, 2048, 4096),
+    "data_factors": (1, 2, 4, 8),
+    "params": (10_000, 100_000, 1_000_000, 10_000_000),
+    "saves": 5,
+}
+QUICK = {
+    "batch_sizes": (32, 256, 4096),
+    "data_factors": (),
+    "params": (10_000, 1_000_000, 10_000_000),
+    "saves": 3,
+}
 TILES = 8
 WAVEFORMS_TRAIN = 4000
 
@@ -33,8 +41,10 @@ WAVEFORMS_TRAIN = 4000
 def run_scaling(quick: bool) -> dict:
     """Returns results["scaling"] with one series per curve."""
     plan = QUICK if quick else FULL
-    results = {"batch_size": batch_size_series(plan["batch_sizes"]),
-               "checkpoint_params": checkpoint_series(plan["params"], plan["saves"])}
+    results = {
+        "batch_size": batch_size_series(plan["batch_sizes"]),
+        "checkpoint_params": checkpoint_series(plan["params"], plan["saves"]),
+    }
     if plan["data_factors"]:
         results["data_size"] = data_size_series(plan["data_factors"])
     return results
@@ -56,14 +66,30 @@ def batch_size_series(batch_sizes) -> dict:
     model = plain_model("mlp", data, config, jit_compile=False)
     rates = []
     for batch in batch_sizes:
-        dataset = train_dataset(x, y, batch_size=batch, seed=0, start_epoch=0, epochs=config.epochs,
-                                one_hot_classes=data.num_outputs if config.label_smoothing else None)
+        dataset = train_dataset(
+            x,
+            y,
+            batch_size=batch,
+            seed=0,
+            start_epoch=0,
+            epochs=config.epochs,
+            one_hot_classes=data.num_outputs if config.label_smoothing else None,
+        )
         clock = EpochClock()
         with clock.capture():
-            model.fit(dataset, epochs=config.epochs, steps_per_epoch=steps_per_epoch(len(x), batch), verbose=2)
+            model.fit(
+                dataset,
+                epochs=config.epochs,
+                steps_per_epoch=steps_per_epoch(len(x), batch),
+                verbose=2,
+            )
         rates.append(len(x) / statistics.median(clock.epoch_walls()))
-    return {"x": list(batch_sizes), "samples_per_s": rates, "examples": len(x),
-            "exponent": exponent(batch_sizes, rates)}
+    return {
+        "x": list(batch_sizes),
+        "samples_per_s": rates,
+        "examples": len(x),
+        "exponent": exponent(batch_sizes, rates),
+    }
 
 
 def data_size_series(factors) -> dict:
@@ -77,8 +103,13 @@ def data_size_series(factors) -> dict:
         run = harness_epochs("rnn", 2, data_options={"n_train": str(WAVEFORMS_TRAIN * factor)})
         whole.append(time.perf_counter() - started)
         epochs.append(statistics.median(run["walls"]))
-    return {"x": list(factors), "epoch_seconds": epochs, "run_seconds": whole,
-            "epoch_exponent": exponent(factors, epochs), "run_exponent": exponent(factors, whole)}
+    return {
+        "x": list(factors),
+        "epoch_seconds": epochs,
+        "run_seconds": whole,
+        "epoch_exponent": exponent(factors, epochs),
+        "run_exponent": exponent(factors, whole),
+    }
 
 
 def checkpoint_series(param_counts, saves: int) -> dict:
@@ -92,8 +123,10 @@ def checkpoint_series(param_counts, saves: int) -> dict:
         folder = WORK_DIR / f"scaling-ckpt-{target}"
         shutil.rmtree(folder, ignore_errors=True)
         try:
-            methods = {"store": StoreMethod(subject, folder / "store", async_save=False),
-                       "raw": RawTfMethod(subject, folder / "raw")}
+            methods = {
+                "store": StoreMethod(subject, folder / "store", async_save=False),
+                "raw": RawTfMethod(subject, folder / "raw"),
+            }
             timings = {label: [] for label in methods}
             for step in range(saves + 1):  # interleaved; save 0 traces and is not counted
                 for label, method in methods.items():
@@ -104,5 +137,10 @@ def checkpoint_series(param_counts, saves: int) -> dict:
         params.append(subject["params"])
         store.append(statistics.median(timings["store"]))
         raw.append(statistics.median(timings["raw"]))
-    return {"x": params, "store_seconds": store, "raw_tf_seconds": raw,
-            "store_exponent": exponent(params, store), "raw_tf_exponent": exponent(params, raw)}
+    return {
+        "x": params,
+        "store_seconds": store,
+        "raw_tf_seconds": raw,
+        "store_exponent": exponent(params, store),
+        "raw_tf_exponent": exponent(params, raw),
+    }

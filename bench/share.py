@@ -49,16 +49,24 @@ def default_run_share(name: str, *, history_write: float) -> dict:
         own = pd.read_csv(run_dir / "history.csv")["epoch_seconds"].tolist()
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
-    bookkeeping = [end - begin - seconds for begin, end, seconds in zip(clock.begins, clock.ends, own)]
+    bookkeeping = [
+        end - begin - seconds for begin, end, seconds in zip(clock.begins, clock.ends, own)
+    ]
     total = sum(bookkeeping)
     checkpoint_only = max(0.0, total - history_write * len(own))
-    return {"epochs": len(own), "wall_seconds": wall, "bookkeeping_seconds": total,
-            "share_of_training_time": total / wall, "checkpoint_only_share": checkpoint_only / wall,
-            "first_epoch_bookkeeping_seconds": bookkeeping[0],
-            "later_epochs_bookkeeping_p50_s": statistics.median(bookkeeping[1:]),
-            "later_epochs_wall_p50_s": statistics.median(
-                [end - begin for begin, end in zip(clock.begins[1:], clock.ends[1:])]),
-            "stages": summarize_stages(stage_seconds, wall)}
+    return {
+        "epochs": len(own),
+        "wall_seconds": wall,
+        "bookkeeping_seconds": total,
+        "share_of_training_time": total / wall,
+        "checkpoint_only_share": checkpoint_only / wall,
+        "first_epoch_bookkeeping_seconds": bookkeeping[0],
+        "later_epochs_bookkeeping_p50_s": statistics.median(bookkeeping[1:]),
+        "later_epochs_wall_p50_s": statistics.median(
+            [end - begin for begin, end in zip(clock.begins[1:], clock.ends[1:])]
+        ),
+        "stages": summarize_stages(stage_seconds, wall),
+    }
 
 
 def history_write_seconds(model, folder, *, repeats: int) -> dict:

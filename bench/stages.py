@@ -15,7 +15,11 @@ import time
 # (label, module path, attribute path) of each wrapped callable. Stages nest: "checkpoint save"
 # holds the write, the hashes and retention; retention holds the manifest, state file and deletes.
 STAGES = (
-    ("history row (learning rate, CSV append, fsync)", "harness.callbacks", "HistoryWriter.on_epoch_end"),
+    (
+        "history row (learning rate, CSV append, fsync)",
+        "harness.callbacks",
+        "HistoryWriter.on_epoch_end",
+    ),
     ("checkpoint callback (counters + save)", "harness.callbacks", "CheckpointSaver.on_epoch_end"),
     ("  counters into variables", "harness.training_state", "TrainingState.capture"),
     ("  checkpoint save", "harness.checkpoints.store", "CheckpointStore.save"),
@@ -58,10 +62,14 @@ def summarize_stages(seconds: dict, wall: float) -> dict:
         if not values:
             continue
         later = values[1:] or values
-        summary[label.strip()] = {"depth": (len(label) - len(label.lstrip())) // 2,
-                                  "calls": len(values), "first_s": values[0],
-                                  "later_p50_ms": statistics.median(later) * 1e3,
-                                  "total_s": sum(values), "share_of_run": sum(values) / wall}
+        summary[label.strip()] = {
+            "depth": (len(label) - len(label.lstrip())) // 2,
+            "calls": len(values),
+            "first_s": values[0],
+            "later_p50_ms": statistics.median(later) * 1e3,
+            "total_s": sum(values),
+            "share_of_run": sum(values) / wall,
+        }
     return summary
 
 

@@ -5,8 +5,11 @@ Each is a fresh process, timed from the outside; the three commands alternate in
 
 from bench.common import log, run_child, summarize
 
-COMMANDS = {"help": ["train.py", "--help"], "list_models": ["train.py", "--list-models"],
-            "import_tensorflow": ["-c", "import tensorflow"]}
+COMMANDS = {
+    "help": ["train.py", "--help"],
+    "list_models": ["train.py", "--list-models"],
+    "import_tensorflow": ["-c", "import tensorflow"],
+}
 FULL_ROUNDS = 5
 QUICK_ROUNDS = 3
 # `import tensorflow` takes 5-15 s on a busy 2-core machine: fewer rounds of it.
@@ -24,7 +27,9 @@ def run_startup(quick: bool) -> dict:
                 continue
             result = run_child(args, timeout=300)
             if result["returncode"]:
-                raise RuntimeError(f"{' '.join(args)} exited {result['returncode']}: {result['stderr'][-500:]}")
+                raise RuntimeError(
+                    f"{' '.join(args)} exited {result['returncode']}: {result['stderr'][-500:]}"
+                )
             seconds[label].append(result["wall_seconds"])
     results = {f"{label}_seconds": summarize(values)["median"] for label, values in seconds.items()}
     results["spread"] = {f"{label}_seconds": summarize(values) for label, values in seconds.items()}

@@ -21,8 +21,15 @@ from bench.paths import default_data, harness_epochs, plain_epochs, plain_model,
 
 # (epochs per run including the untimed first, rounds). Sequence models run 1-3 s epochs on a
 # busy 2-core machine, so they get one timed epoch per run, to keep the suite in 15 minutes.
-FULL_PLAN = {"mlp": (5, 3), "cnn": (4, 3), "resnet": (3, 3), "rnn": (2, 3), "lstm": (2, 3),
-             "gru": (2, 3), "attention": (2, 3)}
+FULL_PLAN = {
+    "mlp": (5, 3),
+    "cnn": (4, 3),
+    "resnet": (3, 3),
+    "rnn": (2, 3),
+    "lstm": (2, 3),
+    "gru": (2, 3),
+    "attention": (2, 3),
+}
 QUICK_PLAN = {"mlp": (4, 3), "cnn": (3, 3)}  # 3 rounds: each path in each position once
 # Plain Keras without validation_data too (no retrace: same model), where epochs are cheap.
 NO_VALIDATION_REFERENCE = ("mlp",)
@@ -59,13 +66,23 @@ def measure_model(name: str, *, epochs: int, rounds: int) -> dict:
         "tuned": lambda: harness_epochs(name, epochs, **options),
     }
     if name in NO_VALIDATION_REFERENCE:
-        paths["plain_no_validation"] = lambda: {"walls": plain_epochs(model, data, config, validation=False)}
+        paths["plain_no_validation"] = lambda: {
+            "walls": plain_epochs(model, data, config, validation=False)
+        }
     per_round = [_one_round(paths, index) for index in range(rounds)]
     summary = summarize_rounds(per_round, len(data.x_train))
-    summary.update({"train_examples": len(data.x_train), "batch_size": config.batch_size,
-                    "epochs_per_run": epochs, "timed_epochs_per_run": epochs - 1, "rounds": rounds,
-                    "tuned_options": options, "plain_jit_compile": bool(model.jit_compile),
-                    "same_results": all(_same_results(one["harness"], one["tuned"]) for one in per_round)})
+    summary.update(
+        {
+            "train_examples": len(data.x_train),
+            "batch_size": config.batch_size,
+            "epochs_per_run": epochs,
+            "timed_epochs_per_run": epochs - 1,
+            "rounds": rounds,
+            "tuned_options": options,
+            "plain_jit_compile": bool(model.jit_compile),
+            "same_results": all(_same_results(one["harness"], one["tuned"]) for one in per_round),
+        }
+    )
     return summary
 
 
@@ -87,22 +104,37 @@ def _one_round(paths: dict, index: int) -> dict:
 
 def summarize_rounds(per_round: list[dict], examples: int) -> dict:
     """Samples/s per path and the within-round ratios, as median with min-max spread."""
-    rate = {label: [examples / statistics.median(one[label]["walls"]) for one in per_round]
-            for label in per_round[0]}
-    ratios = {"harness_vs_plain_fit": _ratios(rate["harness"], rate["plain"]),
-              "tuned_vs_plain_fit": _ratios(rate["tuned"], rate["plain"]),
-              "tuned_vs_harness_fit": _ratios(rate["tuned"], rate["harness"])}
-    result = {f"{label}_samples_per_s": summarize(values)["median"] for label, values in rate.items()}
+    rate = {
+        label: [examples / statistics.median(one[label]["walls"]) for one in per_round]
+        for label in per_round[0]
+    }
+    ratios = {
+        "harness_vs_plain_fit": _ratios(rate["harness"], rate["plain"]),
+        "tuned_vs_plain_fit": _ratios(rate["tuned"], rate["plain"]),
+        "tuned_vs_harness_fit": _ratios(rate["tuned"], rate["harness"]),
+    }
+    result = {
+        f"{label}_samples_per_s": summarize(values)["median"] for label, values in rate.items()
+    }
     result.update({key: summarize(values)["median"] for key, values in ratios.items()})
-    result["spread"] = {**{f"{label}_samples_per_s": summarize(values) for label, values in rate.items()},
-                        **{key: summarize(values) for key, values in ratios.items()}}
+    result["spread"] = {
+        **{f"{label}_samples_per_s": summarize(values) for label, values in rate.items()},
+        **{key: summarize(values) for key, values in ratios.items()},
+    }
     if "plain_no_validation" in rate:
         result["harness_vs_plain_no_validation_fit"] = summarize(
-            _ratios(rate["harness"], rate["plain_no_validation"]))["median"]
-    shares = [cost / wall for one in per_round
-              for cost, wall in zip(one["harness"]["bookkeeping"], one["harness"]["walls"])]
+            _ratios(rate["harness"], rate["plain_no_validation"])
+        )["median"]
+    shares = [
+        cost / wall
+        for one in per_round
+        for cost, wall in zip(one["harness"]["bookkeeping"], one["harness"]["walls"])
+    ]
     seconds = [cost for one in per_round for cost in one["harness"]["bookkeeping"]]
-    result["bookkeeping"] = {"share_of_epoch": summarize(shares), "seconds_per_epoch": summarize(seconds)}
+    result["bookkeeping"] = {
+        "share_of_epoch": summarize(shares),
+        "seconds_per_epoch": summarize(seconds),
+    }
     return result
 
 

@@ -18,10 +18,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 # Section name -> (module, function); imported only when the section runs.
-SECTIONS = {"training": ("bench.training", "run_training"), "options": ("bench.options", "run_options"),
-            "checkpoint": ("bench.checkpoint", "run_checkpoint"),
-            "evaluation": ("bench.evaluation", "run_evaluation"),
-            "scaling": ("bench.scaling", "run_scaling"), "profiles": ("bench.profiles", "run_profiles")}
+SECTIONS = {
+    "training": ("bench.training", "run_training"),
+    "options": ("bench.options", "run_options"),
+    "checkpoint": ("bench.checkpoint", "run_checkpoint"),
+    "evaluation": ("bench.evaluation", "run_evaluation"),
+    "scaling": ("bench.scaling", "run_scaling"),
+    "profiles": ("bench.profiles", "run_profiles"),
+}
 
 
 def _section(name: str):
@@ -46,7 +50,7 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         try:
             results[name] = _section(name)(args.quick)
-        except Exception as error:  # noqa: BLE001 (one broken section must not hide the others)
+        except Exception as error:
             traceback.print_exc()
             results[name] = {"error": f"{type(error).__name__}: {error}"}
         results[name]["section_seconds"] = round(time.perf_counter() - started, 1)

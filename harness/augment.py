@@ -46,7 +46,9 @@ def augmentation_layers(layout: str, dataset: str, seed: int) -> list:
         if dataset in FLIPPABLE:
             chosen.append(layers.RandomFlip("horizontal", seed=seed))
         chosen += [
-            layers.RandomTranslation(IMAGE_TRANSLATION, IMAGE_TRANSLATION, fill_mode=IMAGE_FILL_MODE, seed=seed + 1),
+            layers.RandomTranslation(
+                IMAGE_TRANSLATION, IMAGE_TRANSLATION, fill_mode=IMAGE_FILL_MODE, seed=seed + 1
+            ),
             layers.RandomRotation(IMAGE_ROTATION, fill_mode=IMAGE_FILL_MODE, seed=seed + 2),
             layers.RandomZoom(IMAGE_ZOOM, fill_mode=IMAGE_FILL_MODE, seed=seed + 3),
         ]

@@ -39,8 +39,13 @@ class HistoryWriter(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         row = {"epoch": epoch + 1}
-        row.update({key: float(value) for key, value in sorted((logs or {}).items())
-                    if key != "learning_rate"})
+        row.update(
+            {
+                key: float(value)
+                for key, value in sorted((logs or {}).items())
+                if key != "learning_rate"
+            }
+        )
         if self._learning_rate is None:
             self._learning_rate = learning_rate_reader(self.model.optimizer)
         row["learning_rate"] = self._learning_rate()
@@ -49,7 +54,9 @@ class HistoryWriter(keras.callbacks.Callback):
 
     def _append(self, row: dict) -> None:
         # The header is read (or written) by the first row of this training only, not every epoch.
-        new_file = self._fields is None and not (self.path.exists() and self.path.stat().st_size > 0)
+        new_file = self._fields is None and not (
+            self.path.exists() and self.path.stat().st_size > 0
+        )
         if self._fields is None:
             if new_file:
                 self._fields = list(row)
@@ -84,8 +91,16 @@ class CheckpointSaver(keras.callbacks.Callback):
     `on_train_begin` has reset them before `on_train_begin` here restores the saved values.
     """
 
-    def __init__(self, store, state, *, early_stopping=None, plateau=None,
-                 steps_per_epoch, save_every_steps=None):
+    def __init__(
+        self,
+        store,
+        state,
+        *,
+        early_stopping=None,
+        plateau=None,
+        steps_per_epoch,
+        save_every_steps=None,
+    ):
         super().__init__()
         self.store = store
         self.state = state
@@ -112,6 +127,7 @@ class CheckpointSaver(keras.callbacks.Callback):
         self._save(epoch=epoch + 1, step=step, metrics=metrics, kind="epoch")
 
     def _save(self, *, epoch, step, metrics, kind):
-        self.state.capture(early_stopping=self.early_stopping, plateau=self.plateau,
-                           epoch=epoch, step=step)
+        self.state.capture(
+            early_stopping=self.early_stopping, plateau=self.plateau, epoch=epoch, step=step
+        )
         self.store.save(epoch=epoch, step=step, metrics=metrics, kind=kind)

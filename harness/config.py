@@ -14,8 +14,17 @@ SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup-cosine", "plat
 DEVICES_HELP = "auto, cpu, gpu, gpu:N"
 STRATEGIES = ("auto", "none", "mirrored", "multiworker")
 RECIPE_FIELDS = (
-    "optimizer", "lr", "schedule", "warmup_epochs", "epochs", "batch_size",
-    "early_stopping", "clip_norm", "augment", "weight_decay", "label_smoothing",
+    "optimizer",
+    "lr",
+    "schedule",
+    "warmup_epochs",
+    "epochs",
+    "batch_size",
+    "early_stopping",
+    "clip_norm",
+    "augment",
+    "weight_decay",
+    "label_smoothing",
 )
 
 
@@ -94,8 +103,11 @@ def check_config(config: TrainConfig, *, task: str) -> None:
     _one_of("--optimizer", config.optimizer, OPTIMIZERS)
     _one_of("--schedule", config.schedule, SCHEDULES)
     _one_of("--strategy", config.strategy, STRATEGIES)
-    for flag, value in (("--epochs", config.epochs), ("--batch-size", config.batch_size),
-                        ("--keep-last", config.keep_last)):
+    for flag, value in (
+        ("--epochs", config.epochs),
+        ("--batch-size", config.batch_size),
+        ("--keep-last", config.keep_last),
+    ):
         if value < 1:
             raise UsageError(f"{flag} must be a positive whole number, got {value}")
     if not config.lr > 0:
@@ -108,7 +120,9 @@ def check_config(config: TrainConfig, *, task: str) -> None:
     if config.schedule == "plateau" and config.warmup_epochs:
         raise UsageError("--schedule plateau adapts the rate itself; use --warmup-epochs 0 with it")
     if config.early_stopping < 0:
-        raise UsageError(f"--early-stopping takes a patience >= 0 (0 is off), got {config.early_stopping}")
+        raise UsageError(
+            f"--early-stopping takes a patience >= 0 (0 is off), got {config.early_stopping}"
+        )
     if config.clip_norm is not None and not config.clip_norm > 0:
         raise UsageError(f"--clip-norm must be a positive number, got {config.clip_norm}")
     if config.label_smoothing and task != "classification":

@@ -54,10 +54,14 @@ class Distribution:
 
     def describe(self) -> str:
         """The strategy part of the start-up line: strategy, devices, replicas and workers."""
-        text = (f"strategy: {self.name} on {self.devices}: {_count(self.replicas, 'replica')}, "
-                f"{_count(self.workers, 'worker')}")
+        text = (
+            f"strategy: {self.name} on {self.devices}: {_count(self.replicas, 'replica')}, "
+            f"{_count(self.workers, 'worker')}"
+        )
         if self.cluster:
-            text += f"; this is {self.cluster.label(self.cluster.task_type, self.cluster.task_index)}"
+            text += (
+                f"; this is {self.cluster.label(self.cluster.task_type, self.cluster.task_index)}"
+            )
             text += ", the chief" if self.is_chief else ""
         return text
 
@@ -69,7 +73,9 @@ class Distribution:
         import tensorflow as tf
 
         options = tf.data.Options()
-        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        options.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.DATA
+        )
         return dataset.with_options(options)
 
     def barrier(self) -> None:
@@ -78,7 +84,9 @@ class Distribution:
             import tensorflow as tf
 
             # A tf.function: strategy.run of a plain Python function warns of eager overhead.
-            self.strategy.reduce("SUM", self.strategy.run(tf.function(lambda: tf.constant(1.0))), axis=None)
+            self.strategy.reduce(
+                "SUM", self.strategy.run(tf.function(lambda: tf.constant(1.0))), axis=None
+            )
 
     @contextlib.contextmanager
     def write_dir(self, run_dir):
@@ -87,7 +95,9 @@ class Distribution:
         if self.is_chief:
             yield Path(run_dir)
             return
-        temporary = Path(tempfile.mkdtemp(prefix=f"zoo-{self.cluster.task_type}{self.cluster.task_index}-"))
+        temporary = Path(
+            tempfile.mkdtemp(prefix=f"zoo-{self.cluster.task_type}{self.cluster.task_index}-")
+        )
         try:
             yield temporary
         finally:
@@ -103,8 +113,12 @@ class Distribution:
 
         try:
             yield
-        except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
-                tf.errors.AbortedError, tf.errors.CancelledError) as error:
+        except (
+            tf.errors.UnavailableError,
+            tf.errors.DeadlineExceededError,
+            tf.errors.AbortedError,
+            tf.errors.CancelledError,
+        ) as error:
             raise WorkerLost(lost_worker_message(self.cluster, error)) from None
 
 
@@ -127,13 +141,20 @@ def lost_worker_message(cluster: Cluster, error) -> str:
     named = [(job, int(index)) for job, index in _TASK_PATTERN.findall(str(error))]
     others = [(job, index) for job, index, _ in cluster.tasks if (job, index) != mine]
     lost = next((peer for peer in named if peer != mine), others[0] if len(others) == 1 else None)
-    who = cluster.label(*lost) if lost else "one of " + ", ".join(cluster.label(*peer) for peer in others)
-    return (f"lost contact with {who} ({type(error).__name__}); training stopped. "
-            "Relaunch every worker with --resume to continue from the chief's last checkpoint")
+    who = (
+        cluster.label(*lost)
+        if lost
+        else "one of " + ", ".join(cluster.label(*peer) for peer in others)
+    )
+    return (
+        f"lost contact with {who} ({type(error).__name__}); training stopped. "
+        "Relaunch every worker with --resume to continue from the chief's last checkpoint"
+    )
 
 
-def start_distribution(name: str, device_plan, cluster: Cluster | None = None,
-                       timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Distribution:
+def start_distribution(
+    name: str, device_plan, cluster: Cluster | None = None, timeout: float = DEFAULT_TIMEOUT_SECONDS
+) -> Distribution:
     """Creates the strategy. Must run before TensorFlow creates its first tensor."""
     import tensorflow as tf
 
@@ -148,13 +169,18 @@ def start_distribution(name: str, device_plan, cluster: Cluster | None = None,
         return Distribution("mirrored", strategy, strategy.num_replicas_in_sync, devices + suffix)
     options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=timeout)
     me = cluster.label(cluster.task_type, cluster.task_index)
-    with _killed_unless_done(timeout, f"error: {me}: the other workers in TF_CONFIG did not all join "
-                                      f"within {timeout:g} s ({TIMEOUT_ENV}); start every worker"):
+    with _killed_unless_done(
+        timeout,
+        f"error: {me}: the other workers in TF_CONFIG did not all join "
+        f"within {timeout:g} s ({TIMEOUT_ENV}); start every worker",
+    ):
         strategy = _multi_worker_strategy(
             cluster_resolver=tf.distribute.cluster_resolver.TFConfigClusterResolver(),
-            communication_options=options)
-    return Distribution("multiworker", strategy, strategy.num_replicas_in_sync,
-                        f"{devices} per worker", cluster)
+            communication_options=options,
+        )
+    return Distribution(
+        "multiworker", strategy, strategy.num_replicas_in_sync, f"{devices} per worker", cluster
+    )
 
 
 # A thread cannot time out joining the cluster: TensorFlow waits in C++ holding the GIL (and
@@ -170,8 +196,10 @@ if not select.select([sys.stdin], [], [], seconds)[0]:
 
 @contextlib.contextmanager
 def _killed_unless_done(seconds: float, message: str):
-    watchdog = subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(seconds), message],
-                                stdin=subprocess.PIPE)
+    watchdog = subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(seconds), message],
+        stdin=subprocess.PIPE,
+    )
     try:
         yield
     finally:
@@ -193,7 +221,9 @@ def _multi_worker_strategy(**kwargs):
         def reduce(self, reduce_op, value, axis):
             def reduce_one(tensor):
                 rank = self.experimental_local_results(tensor)[0].shape.rank
-                return super(MultiWorkerStrategy, self).reduce(reduce_op, tensor, None if rank == 0 else axis)
+                return super(MultiWorkerStrategy, self).reduce(
+                    reduce_op, tensor, None if rank == 0 else axis
+                )
 
             return tf.nest.map_structure(reduce_one, value)
 

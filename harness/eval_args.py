@@ -27,30 +27,58 @@ def build_evaluate_parser() -> OneLineParser:
     parser = OneLineParser(
         prog="evaluate.py",
         description="Evaluate trained runs: report files per run and checkpoint, and a summary.csv "
-                    "for several runs. Exit code 0: all ok; 1: a run failed or was damaged; "
-                    "2: bad input.")
+        "for several runs. Exit code 0: all ok; 1: a run failed or was damaged; "
+        "2: bad input.",
+    )
     which = parser.add_argument_group("which runs (one of)")
-    which.add_argument("--run-dir", action="append", metavar="DIR", help="a run folder (repeatable)")
+    which.add_argument(
+        "--run-dir", action="append", metavar="DIR", help="a run folder (repeatable)"
+    )
     which.add_argument("--model", help=f"the newest run of this model under {DEFAULT_ROOT}/")
-    which.add_argument("--all", nargs="?", const=str(DEFAULT_ROOT), metavar="ROOT",
-                       help=f"every run folder under ROOT (default {DEFAULT_ROOT}/)")
+    which.add_argument(
+        "--all",
+        nargs="?",
+        const=str(DEFAULT_ROOT),
+        metavar="ROOT",
+        help=f"every run folder under ROOT (default {DEFAULT_ROOT}/)",
+    )
     what = parser.add_argument_group("what to evaluate")
     add_checkpoint_flag(what)
-    what.add_argument("--every-checkpoint", action="store_true",
-                      help="evaluate every retained checkpoint of each run")
-    what.add_argument("--split", choices=SPLITS,
-                      help="default: test; with --dataset: all (every example of that data set)")
-    what.add_argument("--dataset", help="evaluate on another data set of the same shape, e.g. csv:new.csv "
-                                        "(normalised with the training statistics)")
-    what.add_argument("--data-opt", action="append", metavar="KEY=VALUE",
-                      help="data set option, e.g. noise=0.1 (default: the run's own options)")
+    what.add_argument(
+        "--every-checkpoint",
+        action="store_true",
+        help="evaluate every retained checkpoint of each run",
+    )
+    what.add_argument(
+        "--split",
+        choices=SPLITS,
+        help="default: test; with --dataset: all (every example of that data set)",
+    )
+    what.add_argument(
+        "--dataset",
+        help="evaluate on another data set of the same shape, e.g. csv:new.csv "
+        "(normalised with the training statistics)",
+    )
+    what.add_argument(
+        "--data-opt",
+        action="append",
+        metavar="KEY=VALUE",
+        help="data set option, e.g. noise=0.1 (default: the run's own options)",
+    )
     out = parser.add_argument_group("output")
-    out.add_argument("--out", metavar="DIR",
-                     help="one run: the report folder (default RUN/reports/CHECKPOINT/); several runs: "
-                          "where summary.csv goes (default ROOT/ for --all, else "
-                          "./evaluation_summary.csv)")
-    out.add_argument("--normalize", choices=NORMALIZE_CHOICES, default="true",
-                     help="normalised confusion matrix over true classes (rows), predictions or all")
+    out.add_argument(
+        "--out",
+        metavar="DIR",
+        help="one run: the report folder (default RUN/reports/CHECKPOINT/); several runs: "
+        "where summary.csv goes (default ROOT/ for --all, else "
+        "./evaluation_summary.csv)",
+    )
+    out.add_argument(
+        "--normalize",
+        choices=NORMALIZE_CHOICES,
+        default="true",
+        help="normalised confusion matrix over true classes (rows), predictions or all",
+    )
     add_runtime_flags(out)
     return parser
 
@@ -60,10 +88,11 @@ def build_predict_parser() -> OneLineParser:
     parser = OneLineParser(
         prog="predict.py",
         description="Predict with a trained run. Inputs: .png/.jpg images, converted to the training "
-                    "images' channels and size (digits and MNIST are light strokes on a dark "
-                    "background: images are not inverted); .csv rows (a table run's feature columns, "
-                    "or the raw values of one example per row); .npy arrays of raw examples. Raw "
-                    "values are in the data set's own range, e.g. 0..16 for digits.")
+        "images' channels and size (digits and MNIST are light strokes on a dark "
+        "background: images are not inverted); .csv rows (a table run's feature columns, "
+        "or the raw values of one example per row); .npy arrays of raw examples. Raw "
+        "values are in the data set's own range, e.g. 0..16 for digits.",
+    )
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image, .csv or .npy files")
     parser.add_argument("--run-dir", required=True, metavar="DIR", help="the trained run folder")
     add_checkpoint_flag(parser)
@@ -74,14 +103,19 @@ def build_predict_parser() -> OneLineParser:
 
 def add_checkpoint_flag(group) -> None:
     """Adds --checkpoint, shared by evaluate.py and predict.py."""
-    group.add_argument("--checkpoint", default=None, metavar="NAME",
-                       help=f"{CHECKPOINT_HELP} (default best)")
+    group.add_argument(
+        "--checkpoint", default=None, metavar="NAME", help=f"{CHECKPOINT_HELP} (default best)"
+    )
 
 
 def add_runtime_flags(group) -> None:
     """Adds --batch-size and --verbose."""
-    group.add_argument("--batch-size", type=whole_number, default=DEFAULT_BATCH_SIZE,
-                       help=f"examples per forward pass (default {DEFAULT_BATCH_SIZE})")
+    group.add_argument(
+        "--batch-size",
+        type=whole_number,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"examples per forward pass (default {DEFAULT_BATCH_SIZE})",
+    )
     group.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
 
 
@@ -112,16 +146,25 @@ def selected_runs(args) -> tuple[list[Path], Path | None]:
         UsageError: no or several of --run-dir/--model/--all, a folder that does not exist or is
             a file, an --all root without runs, or a model with no run.
     """
-    chosen = [flag for flag, value in (("--run-dir", args.run_dir), ("--model", args.model),
-                                       ("--all", args.all)) if value]
+    chosen = [
+        flag
+        for flag, value in (
+            ("--run-dir", args.run_dir),
+            ("--model", args.model),
+            ("--all", args.all),
+        )
+        if value
+    ]
     if len(chosen) > 1:
         raise UsageError(f"{' and '.join(chosen)} contradict each other; give one of them")
     if args.all:
         root = _existing_folder(args.all, "--all root")
         runs = find_runs(root)
         if not runs:
-            raise UsageError(f"no run folders under {root} (a run folder holds run.json); "
-                             "train one with train.py or give another root")
+            raise UsageError(
+                f"no run folders under {root} (a run folder holds run.json); "
+                "train one with train.py or give another root"
+            )
         return runs, root
     if args.model:
         return [newest_run(args.model)], None
@@ -181,6 +224,8 @@ def newest_run(model: str, root=DEFAULT_ROOT) -> Path:
             other_models.add(name)
     if not found:
         others = f"; runs found of: {', '.join(sorted(other_models))}" if other_models else ""
-        raise UsageError(f"no run of model {model!r} under {root}/{others}; train one with "
-                         f"python train.py --model {model}, or give --run-dir DIR")
+        raise UsageError(
+            f"no run of model {model!r} under {root}/{others}; train one with "
+            f"python train.py --model {model}, or give --run-dir DIR"
+        )
     return max(found)[2]

@@ -42,8 +42,18 @@ class EvalDataCache:
 
     def get(self, run: dict, *, split: str, dataset=None, options=None) -> tuple[EvalData, bool]:
         """Returns (the data, whether it was loaded now rather than taken from the cache)."""
-        key = json.dumps([run["data"], run["model"]["layout"], run["model"]["input_shape"], split,
-                          dataset, options], sort_keys=True, default=str)
+        key = json.dumps(
+            [
+                run["data"],
+                run["model"]["layout"],
+                run["model"]["input_shape"],
+                split,
+                dataset,
+                options,
+            ],
+            sort_keys=True,
+            default=str,
+        )
         if key == self._key:
             return self._data, False
         self._key, self._data = None, None  # free the old arrays before loading new ones
@@ -88,7 +98,7 @@ def _own_spec(data_info: dict) -> str:
     # A csv path is stored as typed; from another working folder, the absolute path still works.
     spec = data_info["spec"]
     source = (data_info.get("info") or {}).get("source")
-    if spec.startswith(CSV_PREFIX) and not os.path.isfile(spec[len(CSV_PREFIX):]) and source:
+    if spec.startswith(CSV_PREFIX) and not os.path.isfile(spec[len(CSV_PREFIX) :]) and source:
         return CSV_PREFIX + source
     return spec
 
@@ -99,8 +109,14 @@ def _split_of(spec: str, run: dict, split: str, options) -> EvalData:
     data_info = run["data"]
     # Only a csv table has a target to name; the run's own is the one its statistics fit.
     target = data_info.get("target") if spec.startswith(CSV_PREFIX) else None
-    splits = load_dataset(spec, layout=run["model"]["layout"], seed=data_info["seed"],
-                          target=target, normalization=data_info["normalization"], options=options)
+    splits = load_dataset(
+        spec,
+        layout=run["model"]["layout"],
+        seed=data_info["seed"],
+        target=target,
+        normalization=data_info["normalization"],
+        options=options,
+    )
     if split == "all":
         parts = [splits.split(which) for which in ("train", "val", "test")]
         x, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -112,31 +128,41 @@ def _split_of(spec: str, run: dict, split: str, options) -> EvalData:
 def _csv_rows(spec: str, layout: str, normalization: dict) -> EvalData:
     from harness.data import csv_table, prepare_inputs
 
-    path = spec[len(CSV_PREFIX):]
+    path = spec[len(CSV_PREFIX) :]
     table = csv_table.read_table(path)
     target = normalization["target"]
     if target not in table.columns or table[target].isna().any():
-        raise UsageError(f"csv file {path} needs the target column {target!r} filled in every row "
-                         "to be evaluated; to predict without labels use predict.py")
-    x = prepare_inputs(table.drop(columns=[target]), spec_name=spec, layout=layout,
-                       normalization=normalization)
+        raise UsageError(
+            f"csv file {path} needs the target column {target!r} filled in every row "
+            "to be evaluated; to predict without labels use predict.py"
+        )
+    x = prepare_inputs(
+        table.drop(columns=[target]), spec_name=spec, layout=layout, normalization=normalization
+    )
     y = csv_table.encode_target(table[target], normalization, path)
-    return EvalData(spec, "all", normalization["task"], x, y, np.arange(len(x)),
-                    normalization["class_names"])
+    return EvalData(
+        spec, "all", normalization["task"], x, y, np.arange(len(x)), normalization["class_names"]
+    )
 
 
 def _check_fits(data: EvalData, run: dict) -> None:
     model = run["model"]
     if data.task != model["task"]:
-        raise UsageError(f"data set {data.dataset} is a {data.task} data set; the model of this run "
-                         f"does {model['task']}")
+        raise UsageError(
+            f"data set {data.dataset} is a {data.task} data set; the model of this run "
+            f"does {model['task']}"
+        )
     expected = tuple(model["input_shape"])
     if tuple(data.x.shape[1:]) != expected:
-        raise UsageError(f"data set {data.dataset} gives examples of shape {tuple(data.x.shape[1:])}; "
-                         f"the model takes {expected}")
+        raise UsageError(
+            f"data set {data.dataset} gives examples of shape {tuple(data.x.shape[1:])}; "
+            f"the model takes {expected}"
+        )
     trained = run["data"].get("class_names")
     if data.task == "classification" and list(data.class_names) != list(trained):
-        raise UsageError(f"data set {data.dataset} has classes {data.class_names}; the model was "
-                         f"trained on {trained}")
+        raise UsageError(
+            f"data set {data.dataset} has classes {data.class_names}; the model was "
+            f"trained on {trained}"
+        )
     if len(data.x) == 0:
         raise UsageError(f"split {data.split!r} of {data.dataset} holds no examples")

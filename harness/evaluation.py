@@ -18,6 +18,7 @@ from pathlib import Path
 from harness.eval_data import CSV_PREFIX, EvalDataCache
 from harness.runs import read_run_json
 
+
 @dataclasses.dataclass(frozen=True)
 class EvalRequest:
     """What to evaluate, the same for every run of a batch."""
@@ -50,8 +51,9 @@ def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | No
     marks = {"start": time.perf_counter()}
     run_dir = Path(run_dir)
     run = read_run_json(run_dir)
-    data, loaded = (cache or EvalDataCache()).get(run, split=request.split, dataset=request.dataset,
-                                                  options=request.data_options)
+    data, loaded = (cache or EvalDataCache()).get(
+        run, split=request.split, dataset=request.dataset, options=request.data_options
+    )
     marks["data"] = time.perf_counter()
     restored = restore_run_model(run_dir, request.which, warn=False)
     damage = restored.skipped
@@ -63,12 +65,21 @@ def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | No
     headline = _write_report(out_dir, data, timed.outputs, request.normalize)
     marks["end"] = time.perf_counter()
     metrics = {
-        "run": str(run_dir), "model": run["model"]["name"], "task": data.task,
-        "dataset": data.dataset, "split": data.split, "checkpoint": entry["name"],
-        "checkpoint_requested": request.which, "epoch": entry.get("epoch"), "step": entry.get("step"),
-        "params": int(restored.model.count_params()), "metrics": headline,
-        "eval_samples_per_s": timed.samples_per_second, "batch_size": request.batch_size,
-        "damage": damage, "timing": _timing(marks, timed, loaded),
+        "run": str(run_dir),
+        "model": run["model"]["name"],
+        "task": data.task,
+        "dataset": data.dataset,
+        "split": data.split,
+        "checkpoint": entry["name"],
+        "checkpoint_requested": request.which,
+        "epoch": entry.get("epoch"),
+        "step": entry.get("step"),
+        "params": int(restored.model.count_params()),
+        "metrics": headline,
+        "eval_samples_per_s": timed.samples_per_second,
+        "batch_size": request.batch_size,
+        "damage": damage,
+        "timing": _timing(marks, timed, loaded),
     }
     if data.task == "classification":
         metrics["normalize"] = request.normalize
@@ -83,7 +94,7 @@ def default_report_dir(run_dir: Path, checkpoint: str, request: EvalRequest, dat
     "-<data set>" and "-<split>" so that no evaluation overwrites another."""
     name = checkpoint
     if request.dataset:
-        spec = dataset[len(CSV_PREFIX):] if dataset.startswith(CSV_PREFIX) else dataset
+        spec = dataset[len(CSV_PREFIX) :] if dataset.startswith(CSV_PREFIX) else dataset
         name += f"-{Path(spec).stem}"
     if request.dataset or request.split != "test":
         name += f"-{request.split}"
@@ -100,9 +111,14 @@ def _write_report(out_dir: Path, data, outputs, normalize: str) -> dict:
     from harness.reports import write_classification_report, write_regression_report
 
     if data.task == "classification":
-        return write_classification_report(out_dir, y_true=data.y, probabilities=outputs,
-                                           class_names=data.class_names, normalize=normalize,
-                                           index=data.index)
+        return write_classification_report(
+            out_dir,
+            y_true=data.y,
+            probabilities=outputs,
+            class_names=data.class_names,
+            normalize=normalize,
+            index=data.index,
+        )
     return write_regression_report(out_dir, y_true=data.y, y_pred=outputs, index=data.index)
 
 
@@ -110,19 +126,28 @@ def _timing(marks: dict, timed, loaded: bool) -> dict:
     total = marks["end"] - marks["start"]
     report = marks["end"] - marks["report"]
     return {
-        "load_data_seconds": marks["data"] - marks["start"], "data_from_cache": not loaded,
-        "restore_seconds": marks["restored"] - marks["data"], "trace_seconds": timed.trace_seconds,
-        "predict_seconds": timed.predict_seconds, "report_seconds": report,
-        "total_seconds": total, "report_share": report / total if total > 0 else 0.0,
+        "load_data_seconds": marks["data"] - marks["start"],
+        "data_from_cache": not loaded,
+        "restore_seconds": marks["restored"] - marks["data"],
+        "trace_seconds": timed.trace_seconds,
+        "predict_seconds": timed.predict_seconds,
+        "report_seconds": report,
+        "total_seconds": total,
+        "report_share": report / total if total > 0 else 0.0,
     }
 
 
 def describe(metrics: dict) -> str:
     """Two lines for the terminal: what was evaluated with its headline figures, and where."""
     headline = metrics["metrics"]
-    names = ("accuracy", "macro_f1", "log_loss") if metrics["task"] == "classification" else \
-        ("mse", "rmse", "mae", "r2")
+    names = (
+        ("accuracy", "macro_f1", "log_loss")
+        if metrics["task"] == "classification"
+        else ("mse", "rmse", "mae", "r2")
+    )
     figures = ", ".join(f"{name} {headline[name]:.4g}" for name in names if name in headline)
-    return (f"{metrics['model']} {metrics['checkpoint']} (epoch {metrics['epoch']}) on "
-            f"{metrics['dataset']} {metrics['split']} ({headline['n']} examples): {figures}; "
-            f"{metrics['eval_samples_per_s']:,.0f} samples/s\nreports: {metrics['report_dir']}")
+    return (
+        f"{metrics['model']} {metrics['checkpoint']} (epoch {metrics['epoch']}) on "
+        f"{metrics['dataset']} {metrics['split']} ({headline['n']} examples): {figures}; "
+        f"{metrics['eval_samples_per_s']:,.0f} samples/s\nreports: {metrics['report_dir']}"
+    )

@@ -51,9 +51,13 @@ def plan_evaluation(args, which: str) -> EvalPlan:
         raise UsageError("--every-checkpoint and --checkpoint contradict each other; give one")
     runs, root = selected_runs(args)
     request = EvalRequest(
-        which=which, split=args.split or ("all" if args.dataset else "test"), dataset=args.dataset,
-        data_options=split_pairs(args.data_opt, "--data-opt") or None, normalize=args.normalize,
-        batch_size=args.batch_size)
+        which=which,
+        split=args.split or ("all" if args.dataset else "test"),
+        dataset=args.dataset,
+        data_options=split_pairs(args.data_opt, "--data-opt") or None,
+        normalize=args.normalize,
+        batch_size=args.batch_size,
+    )
     if len(runs) == 1 and root is None and not args.every_checkpoint:
         check_checkpoint_known(runs[0], which)
         return EvalPlan(runs, dataclasses.replace(request, out=args.out), False, None)
@@ -116,7 +120,12 @@ def evaluate_batch(runs: list, request: EvalRequest, *, every_checkpoint: bool) 
 
     cache, rows = EvalDataCache(), []
     console = Console(file=sys.stdout, highlight=False)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task("runs", total=len(runs))
         for run_dir in runs:
@@ -155,15 +164,22 @@ def _evaluate_row(run_dir: Path, request: EvalRequest, cache: EvalDataCache) -> 
         metrics = evaluate_checkpoint(run_dir, request, cache)
     except UsageError as error:
         return failed_row(run_dir, request.which, error)
-    except Exception as error:  # noqa: BLE001 (the issue: a damaged run never stops the batch)
+    except Exception as error:
         return failed_row(run_dir, request.which, f"{type(error).__name__}: {error}")
     damage = metrics["damage"]
     return {
-        "run": metrics["run"], "model": metrics["model"], "dataset": metrics["dataset"],
-        "checkpoint": metrics["checkpoint"], "epoch": metrics["epoch"], "params": metrics["params"],
-        "split": metrics["split"], **metrics["metrics"],
-        "eval_samples_per_s": metrics["eval_samples_per_s"], "report_dir": metrics["report_dir"],
-        "status": "damaged" if damage else "ok", "error": "; ".join(damage),
+        "run": metrics["run"],
+        "model": metrics["model"],
+        "dataset": metrics["dataset"],
+        "checkpoint": metrics["checkpoint"],
+        "epoch": metrics["epoch"],
+        "params": metrics["params"],
+        "split": metrics["split"],
+        **metrics["metrics"],
+        "eval_samples_per_s": metrics["eval_samples_per_s"],
+        "report_dir": metrics["report_dir"],
+        "status": "damaged" if damage else "ok",
+        "error": "; ".join(damage),
     }
 
 
@@ -172,8 +188,13 @@ def failed_row(run_dir: Path, which: str, error) -> dict:
     message = " ".join(str(error).split())
     if len(message) > MAX_ERROR_CHARS:
         message = message[: MAX_ERROR_CHARS - 1] + "…"
-    return {"run": str(run_dir), **_identity(run_dir), "checkpoint": which, "status": "failed",
-            "error": message}
+    return {
+        "run": str(run_dir),
+        **_identity(run_dir),
+        "checkpoint": which,
+        "status": "failed",
+        "error": message,
+    }
 
 
 def _identity(run_dir: Path) -> dict:
@@ -198,11 +219,21 @@ def row_line(row: dict) -> str:
     """One line per finished row, printed above the progress bar."""
     figure = next((f"{name} {row[name]:.4g}" for name in _PRIMARY if name in row), "")
     speed = f"{row['eval_samples_per_s']:,.0f} samples/s" if "eval_samples_per_s" in row else ""
-    parts = [f"{row['status']:<8}", row["run"], row["checkpoint"], figure, speed, row.get("error", "")]
+    parts = [
+        f"{row['status']:<8}",
+        row["run"],
+        row["checkpoint"],
+        figure,
+        speed,
+        row.get("error", ""),
+    ]
     return "  ".join(part for part in parts if part)
 
 
 def _print_summary(frame, path: Path) -> None:
     counts = frame["status"].value_counts().to_dict()
-    print(f"summary: {path} ({len(frame)} rows: "
-          + ", ".join(f"{count} {status}" for status, count in counts.items()) + ")")
+    print(
+        f"summary: {path} ({len(frame)} rows: "
+        + ", ".join(f"{count} {status}" for status, count in counts.items())
+        + ")"
+    )

@@ -12,7 +12,9 @@ from harness.model_factory import inference_model
 from harness.pipeline import eval_dataset
 
 
-def finish_run(prepared, model, outcome, *, train_seconds: float, distribution=None, write_dir=None) -> dict:
+def finish_run(
+    prepared, model, outcome, *, train_seconds: float, distribution=None, write_dir=None
+) -> dict:
     """Writes model.keras, summary.json and training_curves.png; prints and returns the summary.
 
     Under a multi-worker strategy every worker evaluates (the test set is split between them) and
@@ -24,8 +26,14 @@ def finish_run(prepared, model, outcome, *, train_seconds: float, distribution=N
     write_dir = write_dir or run_dir
     weights_from = _best_weights_back(prepared, outcome, distribution)
     one_hot = data.num_outputs if config.label_smoothing else None
-    test = distribution.shard(eval_dataset(
-        data.x_test, data.y_test, batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER, one_hot_classes=one_hot))
+    test = distribution.shard(
+        eval_dataset(
+            data.x_test,
+            data.y_test,
+            batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER,
+            one_hot_classes=one_hot,
+        )
+    )
     test_metrics = model.evaluate(test, verbose=0, return_dict=True)
     if data.task == "regression":
         test_metrics["mse"] = test_metrics["loss"]
@@ -91,7 +99,9 @@ def _summary(prepared, model, outcome, test_metrics, train_seconds, weights_from
 
 def _read_history(run_dir: Path) -> pd.DataFrame:
     path = run_dir / "history.csv"
-    return pd.read_csv(path) if path.exists() and path.stat().st_size else pd.DataFrame({"epoch": []})
+    return (
+        pd.read_csv(path) if path.exists() and path.stat().st_size else pd.DataFrame({"epoch": []})
+    )
 
 
 def _plot_curves(run_dir: Path) -> None:

@@ -42,21 +42,35 @@ def fit_run(prepared, model, *, distribution=None, write_dir=None) -> FitOutcome
     distribution = distribution or single_process()
     write_dir = write_dir or prepared.run_dir
     steps = steps_per_epoch(len(data.x_train), config.batch_size)
-    execution = execution_steps(config.steps_per_execution, steps, save_every_steps=config.save_every_steps,
-                                distributed=distribution.strategy is not None)
+    execution = execution_steps(
+        config.steps_per_execution,
+        steps,
+        save_every_steps=config.save_every_steps,
+        distributed=distribution.strategy is not None,
+    )
     with distribution.scope():
-        optimizer = compile_model(model, config, task=data.task, steps_per_epoch=steps,
-                                  steps_per_execution=execution)
+        optimizer = compile_model(
+            model, config, task=data.task, steps_per_epoch=steps, steps_per_execution=execution
+        )
     state = TrainingState(model, optimizer)
-    policy = RetentionPolicy(keep_last=config.keep_last, keep_best=config.keep_best,
-                             monitor=config.monitor, mode=monitor_mode(config.monitor),
-                             keep_every=config.keep_every)
-    store = CheckpointStore(write_dir, state.checkpoint, policy,
-                            async_save=_async_save(config, distribution))
+    policy = RetentionPolicy(
+        keep_last=config.keep_last,
+        keep_best=config.keep_best,
+        monitor=config.monitor,
+        mode=monitor_mode(config.monitor),
+        keep_every=config.keep_every,
+    )
+    store = CheckpointStore(
+        write_dir, state.checkpoint, policy, async_save=_async_save(config, distribution)
+    )
     start_step = 0
     if prepared.resume:
-        start_step = _restore(run_store(prepared, store, state, distribution), state, prepared.run_dir,
-                              history=write_dir / "history.csv")
+        start_step = _restore(
+            run_store(prepared, store, state, distribution),
+            state,
+            prepared.run_dir,
+            history=write_dir / "history.csv",
+        )
     early_stopping = _early_stopping(config)
     callbacks = _callbacks(prepared, store, state, early_stopping, steps, write_dir)
     try:
@@ -78,15 +92,19 @@ def run_store(prepared, store, state, distribution):
 
     reader = CheckpointStore(prepared.run_dir, state.checkpoint)
     if not reader.entries():
-        raise UsageError(f"{distribution.describe()}: the chief's run folder {prepared.run_dir} shows no "
-                         "checkpoint here; --resume and --early-stopping need it on storage every worker reads")
+        raise UsageError(
+            f"{distribution.describe()}: the chief's run folder {prepared.run_dir} shows no "
+            "checkpoint here; --resume and --early-stopping need it on storage every worker reads"
+        )
     return reader
 
 
 def _async_save(config, distribution) -> bool:
     if config.async_save and distribution.strategy is not None:
-        print(f"note: --async-save is for --strategy none; saving synchronously under {distribution.name}",
-              flush=True)
+        print(
+            f"note: --async-save is for --strategy none; saving synchronously under {distribution.name}",
+            flush=True,
+        )
         return False
     return config.async_save
 
@@ -94,10 +112,14 @@ def _async_save(config, distribution) -> bool:
 def _restore(store, state, run_dir, *, history) -> int:
     entry = store.restore("latest")
     if entry is None:
-        raise UsageError(f"--resume: {run_dir} has no checkpoint yet; train it again with --overwrite")
+        raise UsageError(
+            f"--resume: {run_dir} has no checkpoint yet; train it again with --overwrite"
+        )
     epoch = int(state.epoch.numpy())
     truncate_history(history, epoch)
-    print(f"resumed from {entry['name']} (epoch {epoch}, step {int(state.step.numpy())})", flush=True)
+    print(
+        f"resumed from {entry['name']} (epoch {epoch}, step {int(state.step.numpy())})", flush=True
+    )
     return int(state.step.numpy())
 
 
@@ -109,8 +131,10 @@ def _early_stopping(config):
     # Best weights come back from the best checkpoint at the end (see finish.py): unlike
     # Keras's in-memory copy, that survives a resume.
     return keras.callbacks.EarlyStopping(
-        monitor=config.monitor, mode=monitor_mode(config.monitor),
-        patience=config.early_stopping, restore_best_weights=False,
+        monitor=config.monitor,
+        mode=monitor_mode(config.monitor),
+        patience=config.early_stopping,
+        restore_best_weights=False,
     )
 
 
@@ -118,9 +142,19 @@ def _callbacks(prepared, store, state, early_stopping, steps, write_dir) -> list
     config = prepared.config
     plateau = plateau_callback(config)
     # Order matters: see CheckpointSaver.
-    callbacks = [early_stopping, HistoryWriter(write_dir / "history.csv"), plateau,
-                 CheckpointSaver(store, state, early_stopping=early_stopping, plateau=plateau,
-                                 steps_per_epoch=steps, save_every_steps=config.save_every_steps)]
+    callbacks = [
+        early_stopping,
+        HistoryWriter(write_dir / "history.csv"),
+        plateau,
+        CheckpointSaver(
+            store,
+            state,
+            early_stopping=early_stopping,
+            plateau=plateau,
+            steps_per_epoch=steps,
+            save_every_steps=config.save_every_steps,
+        ),
+    ]
     return [callback for callback in callbacks if callback is not None]
 
 
@@ -129,19 +163,39 @@ def _fit_from(model, prepared, callbacks, start_step: int, steps: int, distribut
     config, data = prepared.config, prepared.data
     epoch, done_in_epoch = divmod(start_step, steps)
     one_hot = data.num_outputs if config.label_smoothing else None
-    validation = distribution.shard(eval_dataset(
-        data.x_val, data.y_val, batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER, one_hot_classes=one_hot))
+    validation = distribution.shard(
+        eval_dataset(
+            data.x_val,
+            data.y_val,
+            batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER,
+            one_hot_classes=one_hot,
+        )
+    )
     verbose = 1 if sys.stdout.isatty() else 2
 
     def fit(first_epoch, last_epoch, skip=0):
         # Global batches, skipped before they are split, so every worker skips the same steps.
-        dataset = distribution.shard(train_dataset(
-            data.x_train, data.y_train, batch_size=config.batch_size, seed=config.seed,
-            start_epoch=first_epoch, epochs=last_epoch, one_hot_classes=one_hot).skip(skip))
-        model.fit(dataset, epochs=last_epoch, initial_epoch=first_epoch,
-                  steps_per_epoch=steps - skip, validation_data=validation,
-                  callbacks=callbacks, verbose=verbose,
-                  shuffle=False)  # the pipeline owns the order
+        dataset = distribution.shard(
+            train_dataset(
+                data.x_train,
+                data.y_train,
+                batch_size=config.batch_size,
+                seed=config.seed,
+                start_epoch=first_epoch,
+                epochs=last_epoch,
+                one_hot_classes=one_hot,
+            ).skip(skip)
+        )
+        model.fit(
+            dataset,
+            epochs=last_epoch,
+            initial_epoch=first_epoch,
+            steps_per_epoch=steps - skip,
+            validation_data=validation,
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=False,
+        )  # the pipeline owns the order
 
     if done_in_epoch:
         # A step checkpoint: the rest of its epoch, in the same order, then the following ones.

@@ -56,7 +56,9 @@ def _coerce(key: str, text: str, default):
         return text
     except ValueError:
         kind = type(default).__name__ if default is not None else "value"
-        example = ",".join(str(v) for v in default) if isinstance(default, (tuple, list)) else default
+        example = (
+            ",".join(str(v) for v in default) if isinstance(default, (tuple, list)) else default
+        )
         raise UsageError(
             f"--set {key}={text!r} is not a valid {kind}; the default is {example}"
         ) from None

@@ -9,9 +9,11 @@ def print_models() -> None:
     for name in list_models():
         spec = get_model_spec(name)
         recipe = spec.recipe
-        print(f"{name:<10} {spec.task:<15} {spec.default_dataset:<13} {spec.layout:<9} "
-              f"{recipe.optimizer} lr={recipe.lr:g} {recipe.schedule} {recipe.epochs} epochs, "
-              f"batch {recipe.batch_size}")
+        print(
+            f"{name:<10} {spec.task:<15} {spec.default_dataset:<13} {spec.layout:<9} "
+            f"{recipe.optimizer} lr={recipe.lr:g} {recipe.schedule} {recipe.epochs} epochs, "
+            f"batch {recipe.batch_size}"
+        )
         if spec.description:
             print(f"{'':<10} {spec.description}")
 

@@ -21,8 +21,10 @@ def build_model(model_info: dict, *, augment: bool, dataset: str, seed: int):
 
     try:
         model = create_model(
-            model_info["name"], input_shape=model_info["input_shape"],
-            num_outputs=model_info["num_outputs"], task=model_info["task"],
+            model_info["name"],
+            input_shape=model_info["input_shape"],
+            num_outputs=model_info["num_outputs"],
+            task=model_info["task"],
             **model_info["hparams"],
         )
     except (ValueError, TypeError) as error:
@@ -56,10 +58,14 @@ def loss_and_metrics(task: str, label_smoothing: float = 0.0):
     if task == "regression":
         return keras.losses.MeanSquaredError(), [keras.metrics.MeanAbsoluteError(name="mae")]
     if label_smoothing:
-        return (keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
-                [keras.metrics.CategoricalAccuracy(name="accuracy")])
-    return (keras.losses.SparseCategoricalCrossentropy(),
-            [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+        return (
+            keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
+            [keras.metrics.CategoricalAccuracy(name="accuracy")],
+        )
+    return (
+        keras.losses.SparseCategoricalCrossentropy(),
+        [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
 
 
 def compile_model(model, config, *, task: str, steps_per_epoch: int, steps_per_execution: int = 1):
@@ -71,8 +77,11 @@ def compile_model(model, config, *, task: str, steps_per_epoch: int, steps_per_e
     optimizer = build_optimizer(config, steps_per_epoch)
     loss, metrics = loss_and_metrics(task, config.label_smoothing or 0.0)
     model.compile(
-        optimizer=optimizer, loss=loss, metrics=metrics,
-        jit_compile=bool(config.xla), steps_per_execution=steps_per_execution,
+        optimizer=optimizer,
+        loss=loss,
+        metrics=metrics,
+        jit_compile=bool(config.xla),
+        steps_per_execution=steps_per_execution,
     )
     optimizer.build(model.trainable_variables)
     return optimizer

@@ -33,8 +33,9 @@ def build_learning_rate(config, steps_per_epoch: int):
         if not warmup_steps:
             return config.lr
         # alpha=1 makes the "decay" a constant: only the linear warm-up remains.
-        return schedules.CosineDecay(0.0, decay_steps=1, alpha=1.0,
-                                     warmup_target=config.lr, warmup_steps=warmup_steps)
+        return schedules.CosineDecay(
+            0.0, decay_steps=1, alpha=1.0, warmup_target=config.lr, warmup_steps=warmup_steps
+        )
     if config.schedule in ("cosine", "warmup-cosine"):
         return schedules.CosineDecay(
             0.0 if warmup_steps else config.lr,
@@ -86,8 +87,12 @@ def plateau_callback(config):
     from harness.config import monitor_mode
 
     return keras.callbacks.ReduceLROnPlateau(
-        monitor=config.monitor, mode=monitor_mode(config.monitor), factor=PLATEAU_FACTOR,
-        patience=max(2, config.epochs // 10), min_lr=config.lr * PLATEAU_MIN_LR_RATIO, verbose=0,
+        monitor=config.monitor,
+        mode=monitor_mode(config.monitor),
+        factor=PLATEAU_FACTOR,
+        patience=max(2, config.epochs // 10),
+        min_lr=config.lr * PLATEAU_MIN_LR_RATIO,
+        verbose=0,
     )
 
 

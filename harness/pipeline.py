@@ -34,8 +34,10 @@ def execution_steps(requested, steps: int, *, save_every_steps=None, distributed
         return 1 if save_every_steps or distributed else steps
     if steps % requested:
         divisors = [d for d in range(1, steps + 1) if steps % d == 0]
-        raise UsageError(f"--steps-per-execution {requested} must divide the {steps} steps of an "
-                         f"epoch, e.g. one of {', '.join(map(str, divisors))}")
+        raise UsageError(
+            f"--steps-per-execution {requested} must divide the {steps} steps of an "
+            f"epoch, e.g. one of {', '.join(map(str, divisors))}"
+        )
     return requested
 
 

@@ -41,9 +41,14 @@ def read_inputs(paths, run: dict) -> tuple[list[str], np.ndarray]:
     for path in map(Path, paths):
         labels, raw = _read_raw(path, run["data"]["normalization"])
         try:
-            blocks.append(prepare_inputs(raw, spec_name=run["data"]["spec"],
-                                         layout=run["model"]["layout"],
-                                         normalization=run["data"]["normalization"]))
+            blocks.append(
+                prepare_inputs(
+                    raw,
+                    spec_name=run["data"]["spec"],
+                    layout=run["model"]["layout"],
+                    normalization=run["data"]["normalization"],
+                )
+            )
         except UsageError as error:
             raise UsageError(f"input {path}: {error}") from None
         names += labels
@@ -63,8 +68,10 @@ def _read_raw(path: Path, normalization: dict):
     elif suffix == ".npy":
         raw = _read_npy(path, normalization)
     else:
-        raise UsageError(f"input {path}: unknown kind {suffix or '(no suffix)'!r}; give images "
-                         f"({', '.join(IMAGE_SUFFIXES)}), .csv rows or .npy arrays")
+        raise UsageError(
+            f"input {path}: unknown kind {suffix or '(no suffix)'!r}; give images "
+            f"({', '.join(IMAGE_SUFFIXES)}), .csv rows or .npy arrays"
+        )
     return [f"{path}[{row}]" for row in range(len(raw))], raw
 
 
@@ -73,8 +80,10 @@ def read_image(path: Path, normalization: dict) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     if normalization.get("method") != "pixels":
-        raise UsageError(f"input {path} is an image, but this run was not trained on images "
-                         f"(normalization {normalization.get('method')!r}); give .csv or .npy input")
+        raise UsageError(
+            f"input {path} is an image, but this run was not trained on images "
+            f"(normalization {normalization.get('method')!r}); give .csv or .npy input"
+        )
     height, width, channels = normalization["image_shape"]
     if channels not in _IMAGE_MODES:
         raise UsageError(f"training images have {channels} channels; images can feed 1 or 3")
@@ -83,8 +92,9 @@ def read_image(path: Path, normalization: dict) -> np.ndarray:
             image = image.convert(_IMAGE_MODES[channels])
             # Averaging boxes when shrinking is how the 8x8 digits were made from 32x32 scans.
             shrinking = image.width >= width and image.height >= height
-            image = image.resize((width, height), Image.Resampling.BOX if shrinking
-                                 else Image.Resampling.BILINEAR)
+            image = image.resize(
+                (width, height), Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
+            )
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
         raise UsageError(f"cannot read image {path}: {error}") from None
     pixels = np.asarray(image, dtype=np.float64).reshape(height, width, channels)
@@ -112,10 +122,14 @@ def _numeric_rows(path: Path, size: int) -> np.ndarray:
     if len(values) and values.iloc[0].isna().all():
         values = values.iloc[1:]  # a header row
     if values.isna().to_numpy().any():
-        raise UsageError(f"csv file {path} must hold numbers only (raw values of one example per row)")
+        raise UsageError(
+            f"csv file {path} must hold numbers only (raw values of one example per row)"
+        )
     if values.shape[1] != size:
-        raise UsageError(f"csv file {path} has {values.shape[1]} columns; each row must hold the "
-                         f"{size} raw values of one example")
+        raise UsageError(
+            f"csv file {path} has {values.shape[1]} columns; each row must hold the "
+            f"{size} raw values of one example"
+        )
     return values.to_numpy(np.float64)
 
 
@@ -128,15 +142,19 @@ def _read_npy(path: Path, normalization: dict):
         columns = [feature["name"] for feature in normalization["features"]]
         rows = array.reshape(1, -1) if array.ndim == 1 else array
         if rows.ndim != 2 or rows.shape[1] != len(columns):
-            raise UsageError(f".npy file {path} has shape {array.shape}; a table run takes rows of "
-                             f"{len(columns)} values: {', '.join(columns)}")
+            raise UsageError(
+                f".npy file {path} has shape {array.shape}; a table run takes rows of "
+                f"{len(columns)} values: {', '.join(columns)}"
+            )
         return pd.DataFrame(rows.astype(str), columns=columns)
     if array.dtype.kind not in "biuf":
         raise UsageError(f".npy file {path} holds {array.dtype} values; it needs numbers")
     size = example_size(normalization)
     if array.size != size and math.prod(array.shape[1:]) != size:
-        raise UsageError(f".npy file {path} has shape {array.shape}: neither one example nor a batch "
-                         f"of examples of {size} values each")
+        raise UsageError(
+            f".npy file {path} has shape {array.shape}: neither one example nor a batch "
+            f"of examples of {size} values each"
+        )
     if not np.all(np.isfinite(array)):
         raise UsageError(f".npy file {path} holds NaN or infinite values")
     return array.reshape(-1, size)

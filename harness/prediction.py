@@ -50,8 +50,10 @@ def predict_timed(model, x: np.ndarray, batch_size: int) -> TimedPrediction:
     # (60 ms against 2 ms for 360 digits); a warm-up call on the first batch pays for it here.
     forward(tf.constant(x[:batch_size], tf.float32))
     traced = time.perf_counter()
-    outputs = [forward(tf.constant(x[start:start + batch_size], tf.float32)).numpy()
-               for start in range(0, len(x), batch_size)]
+    outputs = [
+        forward(tf.constant(x[start : start + batch_size], tf.float32)).numpy()
+        for start in range(0, len(x), batch_size)
+    ]
     finished = time.perf_counter()
     return TimedPrediction(np.concatenate(outputs), traced - started, finished - traced)
 
@@ -97,7 +99,9 @@ def run_prediction(plan: PredictPlan) -> int:
     timed = predict_timed(restored.model, plan.x, plan.batch_size)
     table = prediction_table(plan.names, timed.outputs, plan.run)
     entry = restored.checkpoint
-    print(f"{plan.run['model']['name']} {entry['name']} (epoch {entry['epoch']}) from {plan.run_dir}:")
+    print(
+        f"{plan.run['model']['name']} {entry['name']} (epoch {entry['epoch']}) from {plan.run_dir}:"
+    )
     print(_format_lines(table, plan.run["model"]["task"]))
     if plan.out:
         write_text_atomic(plan.out, table.to_csv(index=False))
@@ -112,12 +116,16 @@ def prediction_table(names: list, outputs: np.ndarray, run: dict) -> pd.DataFram
     if run["model"]["task"] == "regression":
         if outputs.shape[1] == 1:
             return pd.DataFrame({"input": names, "predicted": outputs[:, 0]})
-        return pd.DataFrame({"input": names, **{f"predicted_{i}": outputs[:, i]
-                                                for i in range(outputs.shape[1])}})
+        return pd.DataFrame(
+            {"input": names, **{f"predicted_{i}": outputs[:, i] for i in range(outputs.shape[1])}}
+        )
     class_names = [str(name) for name in run["data"]["class_names"]]
     chosen = outputs.argmax(axis=1)
-    columns = {"input": names, "predicted": np.asarray(class_names, dtype=object)[chosen],
-               "probability": outputs[np.arange(len(chosen)), chosen]}
+    columns = {
+        "input": names,
+        "predicted": np.asarray(class_names, dtype=object)[chosen],
+        "probability": outputs[np.arange(len(chosen)), chosen],
+    }
     columns.update({f"p_{name}": outputs[:, i] for i, name in enumerate(class_names)})
     return pd.DataFrame(columns)
 

@@ -42,7 +42,9 @@ def restore_run_model(run_dir, which: str = "best", *, warn: bool = True) -> Res
     run_dir = Path(run_dir)
     run = read_run_json(run_dir)
     config = TrainConfig.from_dict(run["config"])
-    model = build_model(run["model"], augment=config.augment, dataset=config.dataset, seed=config.seed)
+    model = build_model(
+        run["model"], augment=config.augment, dataset=config.dataset, seed=config.seed
+    )
     # The full training state is rebuilt so the checkpoint matches it variable for variable;
     # the schedule's length does not matter here, so one step per epoch will do.
     optimizer = compile_model(model, config, task=run["model"]["task"], steps_per_epoch=1)

@@ -14,8 +14,14 @@ from harness.atomic import write_json_atomic
 from harness.errors import UsageError
 
 DEFAULT_ROOT = Path("checkpoints")
-RUN_FILES = ("run.json", "history.csv", "summary.json", "model.keras", "training_curves.png",
-             "manifest.json")
+RUN_FILES = (
+    "run.json",
+    "history.csv",
+    "summary.json",
+    "model.keras",
+    "training_curves.png",
+    "manifest.json",
+)
 RUN_JSON_FORMAT = 1
 
 
@@ -49,7 +55,9 @@ def check_run_dir(run_dir: Path, *, resume: bool, overwrite: bool) -> None:
         raise UsageError("--resume and --overwrite contradict each other; choose one")
     if resume:
         if not (run_dir / "run.json").is_file():
-            raise UsageError(f"--resume: {run_dir} holds no run (no run.json); train without --resume")
+            raise UsageError(
+                f"--resume: {run_dir} holds no run (no run.json); train without --resume"
+            )
         return
     if holds_run(run_dir) and not overwrite:
         raise UsageError(
@@ -84,8 +92,13 @@ def library_versions() -> dict:
     import sklearn
     import tensorflow
 
-    return {"python": platform.python_version(), "tensorflow": tensorflow.__version__,
-            "keras": keras.__version__, "numpy": numpy.__version__, "scikit-learn": sklearn.__version__}
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tensorflow.__version__,
+        "keras": keras.__version__,
+        "numpy": numpy.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
 
 
 def write_run_json(run_dir: Path, *, config: dict, model: dict, data: dict, command: list) -> dict:

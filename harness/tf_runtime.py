@@ -30,10 +30,12 @@ def import_tensorflow(*, verbose: bool = False):
     if verbose:
         os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
         import tensorflow
+
         return tensorflow
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with native_stderr_silenced():
         import keras  # noqa: F401  (keras imports TensorFlow through its backend)
         import tensorflow
+
         tensorflow.config.list_physical_devices("GPU")  # probes CUDA, which logs natively too
     return tensorflow

@@ -42,10 +42,16 @@ def build_parser() -> OneLineParser:
     )
     what = parser.add_argument_group("what to train")
     what.add_argument("--model", help="a registered model name (see --list-models)")
-    what.add_argument("--dataset", help="digits, sine, waveforms, mnist, fashion_mnist, cifar10 or csv:PATH")
+    what.add_argument(
+        "--dataset", help="digits, sine, waveforms, mnist, fashion_mnist, cifar10 or csv:PATH"
+    )
     what.add_argument("--target", help="target column of a csv:PATH data set")
-    what.add_argument("--data-opt", action="append", metavar="KEY=VALUE", help="data set option, e.g. noise=0.05")
-    what.add_argument("--set", action="append", metavar="KEY=VALUE", dest="hparams", help="model hyperparameter")
+    what.add_argument(
+        "--data-opt", action="append", metavar="KEY=VALUE", help="data set option, e.g. noise=0.05"
+    )
+    what.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", dest="hparams", help="model hyperparameter"
+    )
     what.add_argument("--list-models", action="store_true", help="list the models and exit")
     what.add_argument("--list-datasets", action="store_true", help="list the data sets and exit")
     recipe = parser.add_argument_group("recipe (defaults: the model's own)")
@@ -55,8 +61,15 @@ def build_parser() -> OneLineParser:
     recipe.add_argument("--optimizer", help=", ".join(OPTIMIZERS))
     recipe.add_argument("--schedule", help=", ".join(SCHEDULES))
     recipe.add_argument("--warmup-epochs", type=whole_number)
-    recipe.add_argument("--early-stopping", type=whole_number, metavar="PATIENCE", help="0 is off; restores the best weights")
-    recipe.add_argument("--clip-norm", type=positive_number, help="clip each gradient to this global norm")
+    recipe.add_argument(
+        "--early-stopping",
+        type=whole_number,
+        metavar="PATIENCE",
+        help="0 is off; restores the best weights",
+    )
+    recipe.add_argument(
+        "--clip-norm", type=positive_number, help="clip each gradient to this global norm"
+    )
     recipe.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
     recipe.add_argument("--weight-decay", type=positive_number, help="adamw only")
     recipe.add_argument("--label-smoothing", type=positive_number)
@@ -69,23 +82,34 @@ def build_parser() -> OneLineParser:
 def _add_device_flags(group) -> None:
     group.add_argument("--device", default="auto", help=DEVICES_HELP)
     group.add_argument("--mixed-precision", action="store_true")
-    group.add_argument("--xla", action="store_true", help="compile with XLA (changes numerics slightly)")
+    group.add_argument(
+        "--xla", action="store_true", help="compile with XLA (changes numerics slightly)"
+    )
     group.add_argument("--strategy", default="auto", help=", ".join(STRATEGIES))
-    group.add_argument("--steps-per-execution", type=whole_number,
-                       help="training steps per compiled call (default: one epoch)")
+    group.add_argument(
+        "--steps-per-execution",
+        type=whole_number,
+        help="training steps per compiled call (default: one epoch)",
+    )
     group.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
 
 
 def _add_run_flags(group) -> None:
     group.add_argument("--run-dir", help="default: checkpoints/<model>/<run-id>/")
     group.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
-    group.add_argument("--overwrite", action="store_true", help="start afresh in a run folder that holds a run")
+    group.add_argument(
+        "--overwrite", action="store_true", help="start afresh in a run folder that holds a run"
+    )
     group.add_argument("--monitor", help="val_loss, val_accuracy, ... (default by task)")
     group.add_argument("--keep-last", type=whole_number, default=3)
     group.add_argument("--keep-best", type=whole_number, default=1)
-    group.add_argument("--keep-every", type=whole_number, metavar="E", help="also keep every E-th epoch")
+    group.add_argument(
+        "--keep-every", type=whole_number, metavar="E", help="also keep every E-th epoch"
+    )
     group.add_argument("--save-every-steps", type=whole_number, metavar="N")
-    group.add_argument("--async-save", action="store_true", help="write checkpoints in the background")
+    group.add_argument(
+        "--async-save", action="store_true", help="write checkpoints in the background"
+    )
 
 
 def config_from_args(args) -> TrainConfig:
@@ -99,16 +123,33 @@ def config_from_args(args) -> TrainConfig:
     if args.steps_per_execution is not None and args.steps_per_execution < 1:
         raise UsageError(f"--steps-per-execution must be >= 1, got {args.steps_per_execution}")
     return TrainConfig(
-        model=args.model or "", dataset=args.dataset, target=args.target,
+        model=args.model or "",
+        dataset=args.dataset,
+        target=args.target,
         data_options=split_pairs(args.data_opt, "--data-opt"),
         hparams=split_pairs(args.hparams, "--set"),
-        optimizer=args.optimizer, lr=args.lr, schedule=args.schedule,
-        warmup_epochs=args.warmup_epochs, epochs=args.epochs, batch_size=args.batch_size,
-        early_stopping=args.early_stopping, clip_norm=args.clip_norm, augment=args.augment,
-        weight_decay=args.weight_decay, label_smoothing=args.label_smoothing, seed=args.seed,
-        device=args.device, mixed_precision=args.mixed_precision, xla=args.xla,
-        strategy=args.strategy, monitor=args.monitor, keep_last=args.keep_last,
-        keep_best=args.keep_best, keep_every=args.keep_every,
-        save_every_steps=args.save_every_steps, async_save=args.async_save,
-        steps_per_execution=args.steps_per_execution, run_dir=args.run_dir,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        schedule=args.schedule,
+        warmup_epochs=args.warmup_epochs,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        early_stopping=args.early_stopping,
+        clip_norm=args.clip_norm,
+        augment=args.augment,
+        weight_decay=args.weight_decay,
+        label_smoothing=args.label_smoothing,
+        seed=args.seed,
+        device=args.device,
+        mixed_precision=args.mixed_precision,
+        xla=args.xla,
+        strategy=args.strategy,
+        monitor=args.monitor,
+        keep_last=args.keep_last,
+        keep_best=args.keep_best,
+        keep_every=args.keep_every,
+        save_every_steps=args.save_every_steps,
+        async_save=args.async_save,
+        steps_per_execution=args.steps_per_execution,
+        run_dir=args.run_dir,
     )

@@ -46,20 +46,38 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False) -> PreparedRu
     spec = get_model_spec(config.model)
     dataset = config.dataset or spec.default_dataset
     config = dataclasses.replace(config, dataset=dataset)
-    hparams = {**builder_hparams(spec.name), **coerce_hparams(config.hparams, builder_hparams(spec.name), spec.name)}
+    hparams = {
+        **builder_hparams(spec.name),
+        **coerce_hparams(config.hparams, builder_hparams(spec.name), spec.name),
+    }
     normalization = _saved_normalization(config) if resume else None
-    data = load_dataset(dataset, layout=spec.layout, seed=config.seed, target=config.target,
-                        normalization=normalization, options=config.data_options)
+    data = load_dataset(
+        dataset,
+        layout=spec.layout,
+        seed=config.seed,
+        target=config.target,
+        normalization=normalization,
+        options=config.data_options,
+    )
     config = resolve_config(config, spec.recipe, task=data.task)
     # Checked here, before anything is written; fitting.py asks again for the value.
-    execution_steps(config.steps_per_execution, steps_per_epoch(len(data.x_train), config.batch_size))
-    run_dir = Path(config.run_dir) if config.run_dir else default_run_dir(spec.name, dataset, config.seed)
+    execution_steps(
+        config.steps_per_execution, steps_per_epoch(len(data.x_train), config.batch_size)
+    )
+    run_dir = (
+        Path(config.run_dir) if config.run_dir else default_run_dir(spec.name, dataset, config.seed)
+    )
     if cluster is None or cluster.rank == 0 or resume:
         # A fresh run's folder is the chief's to check: it may have written run.json already.
         check_run_dir(run_dir, resume=resume, overwrite=overwrite)
-    model_info = {"name": spec.name, "task": data.task, "layout": spec.layout,
-                  "input_shape": list(data.input_shape), "num_outputs": data.num_outputs,
-                  "hparams": hparams}
+    model_info = {
+        "name": spec.name,
+        "task": data.task,
+        "layout": spec.layout,
+        "input_shape": list(data.input_shape),
+        "num_outputs": data.num_outputs,
+        "hparams": hparams,
+    }
     config = dataclasses.replace(config, run_dir=str(run_dir))
     return PreparedRun(config, run_dir, data, model_info, resume, overwrite, cluster)
 
@@ -72,13 +90,18 @@ def _check_strategy(config: TrainConfig):
 
     if config.strategy != "multiworker":
         if os.environ.get("TF_CONFIG") and config.strategy in ("auto", "none"):
-            print(f"note: TF_CONFIG is set, but --strategy {config.strategy} trains in this process "
-                  "alone; use --strategy multiworker to join its cluster", flush=True)
+            print(
+                f"note: TF_CONFIG is set, but --strategy {config.strategy} trains in this process "
+                "alone; use --strategy multiworker to join its cluster",
+                flush=True,
+            )
         return None
     cluster = read_tf_config()
     collective_timeout()
     if not config.run_dir:
-        raise UsageError("--strategy multiworker needs --run-dir: every worker must name the same run folder")
+        raise UsageError(
+            "--strategy multiworker needs --run-dir: every worker must name the same run folder"
+        )
     return cluster
 
 
@@ -88,13 +111,18 @@ def _resume_config(given: TrainConfig) -> TrainConfig:
     run = read_run_json(given.run_dir)
     saved = TrainConfig.from_dict(run["config"])
     if given.model and given.model != saved.model:
-        raise UsageError(f"--model {given.model}: the run in {given.run_dir} trains {saved.model!r}")
+        raise UsageError(
+            f"--model {given.model}: the run in {given.run_dir} trains {saved.model!r}"
+        )
     changes = {name: getattr(given, name) for name in RESUME_RUNTIME_FIELDS}
     if given.epochs is not None and given.epochs != saved.epochs:
         changes["epochs"] = given.epochs
         if saved.schedule not in ("constant", "plateau"):
-            print(f"note: --epochs {given.epochs} (was {saved.epochs}): the {saved.schedule} "
-                  f"schedule is recomputed over {given.epochs} epochs", flush=True)
+            print(
+                f"note: --epochs {given.epochs} (was {saved.epochs}): the {saved.schedule} "
+                f"schedule is recomputed over {given.epochs} epochs",
+                flush=True,
+            )
     return dataclasses.replace(saved, **changes)
 
 
@@ -120,19 +148,30 @@ def run(prepared: PreparedRun, *, command=None) -> dict:
     config = prepared.config
     plan = configure_devices(config.device, mixed_precision=config.mixed_precision, xla=config.xla)
     # Before anything else touches TensorFlow: a multi-worker strategy must set up the runtime.
-    distribution = start_distribution(choose_strategy(config.strategy, plan), plan, prepared.cluster,
-                                      timeout=collective_timeout())
+    distribution = start_distribution(
+        choose_strategy(config.strategy, plan), plan, prepared.cluster, timeout=collective_timeout()
+    )
     print(f"{plan.describe(cpu_count=_cpu_count())}; {distribution.describe()}", flush=True)
     keras.utils.set_random_seed(config.seed)
     with distribution.lost_workers_reported():
         with distribution.scope():
-            model = build_model(prepared.model_info, augment=config.augment, dataset=config.dataset,
-                                seed=config.seed)
+            model = build_model(
+                prepared.model_info,
+                augment=config.augment,
+                dataset=config.dataset,
+                seed=config.seed,
+            )
         with _run_folder(prepared, distribution, model, command) as write_dir:
             started = time.perf_counter()
             outcome = fit_run(prepared, model, distribution=distribution, write_dir=write_dir)
-            return finish_run(prepared, model, outcome, distribution=distribution, write_dir=write_dir,
-                              train_seconds=time.perf_counter() - started)
+            return finish_run(
+                prepared,
+                model,
+                outcome,
+                distribution=distribution,
+                write_dir=write_dir,
+                train_seconds=time.perf_counter() - started,
+            )
 
 
 @contextlib.contextmanager
@@ -159,11 +198,20 @@ def _write_run_json(prepared: PreparedRun, model, command) -> None:
     data = prepared.data
     model_info = dict(prepared.model_info, params=int(model.count_params()))
     write_run_json(
-        prepared.run_dir, config=prepared.config.to_dict(), model=model_info,
-        data={"spec": data.name, "task": data.task, "layout": data.layout,
-              "class_names": data.class_names, "normalization": data.normalization,
-              "info": data.info, "seed": prepared.config.seed, "target": prepared.config.target,
-              "options": prepared.config.data_options},
+        prepared.run_dir,
+        config=prepared.config.to_dict(),
+        model=model_info,
+        data={
+            "spec": data.name,
+            "task": data.task,
+            "layout": data.layout,
+            "class_names": data.class_names,
+            "normalization": data.normalization,
+            "info": data.info,
+            "seed": prepared.config.seed,
+            "target": prepared.config.target,
+            "options": prepared.config.data_options,
+        },
         command=command or sys.argv,
     )
 
@@ -180,4 +228,3 @@ def _cpu_count():
     import os
 
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-

@@ -9,10 +9,16 @@ root names the model `model` and the optimizer `optimizer`.
 import math
 
 # (callback attribute, variable name) pairs carried across a resume.
-EARLY_STOPPING_FIELDS = (("wait", "early_stopping_wait"), ("best", "early_stopping_best"),
-                         ("best_epoch", "early_stopping_best_epoch"))
-PLATEAU_FIELDS = (("wait", "plateau_wait"), ("best", "plateau_best"),
-                  ("cooldown_counter", "plateau_cooldown"))
+EARLY_STOPPING_FIELDS = (
+    ("wait", "early_stopping_wait"),
+    ("best", "early_stopping_best"),
+    ("best_epoch", "early_stopping_best_epoch"),
+)
+PLATEAU_FIELDS = (
+    ("wait", "plateau_wait"),
+    ("best", "plateau_best"),
+    ("cooldown_counter", "plateau_cooldown"),
+)
 
 
 def random_state_variables(model) -> list:
@@ -32,7 +38,8 @@ class TrainingState:
         names = [name for _, name in EARLY_STOPPING_FIELDS + PLATEAU_FIELDS]
         # NaN stands for Python's None ("no best value yet").
         self.callback_values = {
-            name: tf.Variable(math.nan, dtype=tf.float64, trainable=False, name=name) for name in names
+            name: tf.Variable(math.nan, dtype=tf.float64, trainable=False, name=name)
+            for name in names
         }
         self.checkpoint = tf.train.Checkpoint(
             model=model,
@@ -45,7 +52,10 @@ class TrainingState:
 
     def capture(self, *, early_stopping=None, plateau=None, epoch=None, step=None) -> None:
         """Copies callback counters and progress into the tracked variables before a save."""
-        for callback, fields in ((early_stopping, EARLY_STOPPING_FIELDS), (plateau, PLATEAU_FIELDS)):
+        for callback, fields in (
+            (early_stopping, EARLY_STOPPING_FIELDS),
+            (plateau, PLATEAU_FIELDS),
+        ):
             if callback is None:
                 continue
             for attribute, name in fields:
@@ -58,7 +68,10 @@ class TrainingState:
 
     def apply(self, *, early_stopping=None, plateau=None) -> None:
         """Writes restored counters back into the callbacks (after their on_train_begin)."""
-        for callback, fields in ((early_stopping, EARLY_STOPPING_FIELDS), (plateau, PLATEAU_FIELDS)):
+        for callback, fields in (
+            (early_stopping, EARLY_STOPPING_FIELDS),
+            (plateau, PLATEAU_FIELDS),
+        ):
             if callback is None:
                 continue
             for attribute, name in fields:

@@ -11,8 +11,11 @@ def checkpoint_tensors(run_dir) -> dict:
     """Every tensor of the run's latest checkpoint, by key."""
     prefix = tf.train.latest_checkpoint(str(run_dir / "ckpt"))
     reader = tf.train.load_checkpoint(prefix)
-    return {key: reader.get_tensor(key) for key in reader.get_variable_to_shape_map()
-            if not key.startswith(NOT_STATE)}
+    return {
+        key: reader.get_tensor(key)
+        for key in reader.get_variable_to_shape_map()
+        if not key.startswith(NOT_STATE)
+    }
 
 
 def assert_same_state(left: dict, right: dict) -> None:

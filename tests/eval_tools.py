@@ -28,15 +28,32 @@ def train_digits_mlp(run_dir, *, epochs=2, widths=16, seed=0) -> dict:
     Batch 32 gives 40 steps an epoch, so epoch 2's checkpoint is ckpt-80 whatever the recipe's
     own batch size.
     """
-    return train_run(run_dir, "--model", "mlp", "--epochs", epochs, "--set", f"widths={widths}",
-                     "--batch-size", 32, "--seed", seed)
+    return train_run(
+        run_dir,
+        "--model",
+        "mlp",
+        "--epochs",
+        epochs,
+        "--set",
+        f"widths={widths}",
+        "--batch-size",
+        32,
+        "--seed",
+        seed,
+    )
 
 
 def run_script(script, *args, cwd=REPO_ROOT):
     """Runs evaluate.py or predict.py as a user would; returns (exit code, stdout, stderr lines)."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, str(REPO_ROOT / script), *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=240, env=env)
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / script), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
     return done.returncode, done.stdout, done.stderr.strip().splitlines()
 
 
@@ -57,8 +74,9 @@ def flowers_table(rows: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     species = np.array(FLOWERS)[np.arange(rows) % 3]
     width = rng.normal(3.0, 0.3, rows) + 2.0 * (np.arange(rows) % 3)
-    return pd.DataFrame({"width": width.round(4), "colour": rng.choice(["blue", "red"], rows),
-                         "species": species})
+    return pd.DataFrame(
+        {"width": width.round(4), "colour": rng.choice(["blue", "red"], rows), "species": species}
+    )
 
 
 def flip_bytes(path) -> None:

@@ -20,7 +20,9 @@ def test_new_file_gets_the_mode_the_umask_allows(tmp_path, umask_022):
     path = tmp_path / "sub" / "run.json"
     write_json_atomic(path, {"a": 1})
     assert json.loads(path.read_text()) == {"a": 1}
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # readable by the group and others, as cp makes it
+    assert (
+        stat.S_IMODE(path.stat().st_mode) == 0o644
+    )  # readable by the group and others, as cp makes it
     assert [p.name for p in path.parent.iterdir()] == ["run.json"]  # no temporary file left
 
 

@@ -47,7 +47,9 @@ def test_plain_and_harness_paths_time_every_epoch_but_the_first():
 
 def test_rounds_become_ratios_with_spreads():
     run = {"walls": [0.1, 0.1], "bookkeeping": [0.01, 0.01]}
-    rounds = [{"plain": {"walls": [0.2, 0.2]}, "harness": run, "tuned": {"walls": [0.05, 0.05]}}] * 2
+    rounds = [
+        {"plain": {"walls": [0.2, 0.2]}, "harness": run, "tuned": {"walls": [0.05, 0.05]}}
+    ] * 2
     summary = summarize_rounds(rounds, examples=100)
     assert summary["harness_vs_plain_fit"] == pytest.approx(2.0)
     assert summary["tuned_vs_plain_fit"] == pytest.approx(4.0)
@@ -60,14 +62,29 @@ def test_child_processes_report_peak_rss():
 
 
 def test_targets_and_table_from_a_results_file(capsys):
-    block = {"plain_samples_per_s": 100.0, "harness_samples_per_s": 99.0, "tuned_samples_per_s": 140.0,
-             "harness_vs_plain_fit": 0.99, "tuned_vs_plain_fit": 1.4,
-             "bookkeeping": {"share_of_epoch": {"median": 0.01}}}
-    results = {"training": {"mlp": block, "cnn": dict(block, harness_vs_plain_fit=0.9)},
-               "checkpoint": {"default_runs": {"mlp": {"share_of_training_time": 0.01, "epochs": 60,
-                                                       "wall_seconds": 9.0, "bookkeeping_seconds": 0.09,
-                                                       "checkpoint_only_share": 0.008}}},
-               "startup": {"help_seconds": 0.2}}
+    block = {
+        "plain_samples_per_s": 100.0,
+        "harness_samples_per_s": 99.0,
+        "tuned_samples_per_s": 140.0,
+        "harness_vs_plain_fit": 0.99,
+        "tuned_vs_plain_fit": 1.4,
+        "bookkeeping": {"share_of_epoch": {"median": 0.01}},
+    }
+    results = {
+        "training": {"mlp": block, "cnn": dict(block, harness_vs_plain_fit=0.9)},
+        "checkpoint": {
+            "default_runs": {
+                "mlp": {
+                    "share_of_training_time": 0.01,
+                    "epochs": 60,
+                    "wall_seconds": 9.0,
+                    "bookkeeping_seconds": 0.09,
+                    "checkpoint_only_share": 0.008,
+                }
+            }
+        },
+        "startup": {"help_seconds": 0.2},
+    }
     add_checkpoint_share(results)
     results["targets"] = judge_targets(json.loads(json.dumps(results)))
     verdicts = {verdict["target"]: verdict["met"] for verdict in results["targets"]}
@@ -82,8 +99,12 @@ def test_stage_probe_times_every_stage_of_a_real_run_and_unwraps_afterwards():
     from harness.callbacks import HistoryWriter
     from harness.checkpoints import pruning, store
 
-    before = (HistoryWriter.on_epoch_end, store.record_files, pruning.write_tf_state,
-              store.CheckpointStore._compiled_write)
+    before = (
+        HistoryWriter.on_epoch_end,
+        store.record_files,
+        pruning.write_tf_state,
+        store.CheckpointStore._compiled_write,
+    )
     with stage_probe() as seconds:
         harness_epochs("mlp", 3, hparams={"widths": "8"}, batch_size=256)
     summary = summarize_stages(seconds, wall=10.0)
@@ -92,6 +113,10 @@ def test_stage_probe_times_every_stage_of_a_real_run_and_unwraps_afterwards():
     write = summary["TensorFlow's write (traced Checkpoint.write)"]
     assert write["first_s"] > write["later_p50_ms"] / 1e3  # the first call traces the write
     assert summary["checkpoint save"]["total_s"] >= write["total_s"]  # stages nest
-    after = (HistoryWriter.on_epoch_end, store.record_files, pruning.write_tf_state,
-             store.CheckpointStore._compiled_write)
+    after = (
+        HistoryWriter.on_epoch_end,
+        store.record_files,
+        pruning.write_tf_state,
+        store.CheckpointStore._compiled_write,
+    )
     assert after == before

@@ -18,8 +18,14 @@ from tests.test_checkpoint_store import corrupt, make_root, names_on_disk, save_
 def cli(*args):
     """Runs the CLI; returns (exit code, stdout, stderr lines)."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-m", "harness.checkpoints", *map(str, args)], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.checkpoints", *map(str, args)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     return done.returncode, done.stdout, done.stderr.strip().splitlines()
 
 
@@ -81,15 +87,21 @@ def test_prune_applies_a_policy_now(runs, tmp_path):
     assert (run_dir / "ckpt" / "checkpoint").read_text().count("all_model_checkpoint_paths") == 1
 
 
-@pytest.mark.parametrize("args, expected", [
-    (("show", "{runs}/nowhere"), "run folder {runs}/nowhere does not exist"),
-    (("verify", "{runs}/mlp/r1", "{runs}/nowhere"), "run folder {runs}/nowhere does not exist"),
-    (("list", "{runs}/nowhere"), "{runs}/nowhere does not exist"),
-    (("show", "{runs}/mlp/r1", "ckpt-7"), "unknown checkpoint 'ckpt-7'"),
-    (("show", "{runs}/mlp/r1", "bestest"), "unknown checkpoint 'bestest'"),
-    (("prune", "{runs}/mlp/r2", "--keep-last", "1", "--keep-best", "1"), "is not a run folder with checkpoints"),
-    (("prune", "{runs}/mlp/r1", "--keep-last", "-1", "--keep-best", "1"), "keep_last must be"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("show", "{runs}/nowhere"), "run folder {runs}/nowhere does not exist"),
+        (("verify", "{runs}/mlp/r1", "{runs}/nowhere"), "run folder {runs}/nowhere does not exist"),
+        (("list", "{runs}/nowhere"), "{runs}/nowhere does not exist"),
+        (("show", "{runs}/mlp/r1", "ckpt-7"), "unknown checkpoint 'ckpt-7'"),
+        (("show", "{runs}/mlp/r1", "bestest"), "unknown checkpoint 'bestest'"),
+        (
+            ("prune", "{runs}/mlp/r2", "--keep-last", "1", "--keep-best", "1"),
+            "is not a run folder with checkpoints",
+        ),
+        (("prune", "{runs}/mlp/r1", "--keep-last", "-1", "--keep-best", "1"), "keep_last must be"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(runs, args, expected):
     code, out, err = cli(*(arg.format(runs=runs) for arg in args))
     assert code == 2 and out == ""

@@ -24,8 +24,12 @@ time.sleep(120)
 
 def start_holder(run_dir):
     """A separate Python process that takes the lock on `run_dir` and sleeps holding it."""
-    process = subprocess.Popen([sys.executable, "-c", HOLDER, str(run_dir)], cwd=REPO_ROOT,
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(run_dir)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout.readline().strip() == "locked"
     return process
 
@@ -58,7 +62,11 @@ def test_lock_of_a_killed_process_is_taken_over(tmp_path, holder, capfd):
         assert lock.held
         assert json.loads((tmp_path / ".lock").read_text())["pid"] == os.getpid()
         lines = capfd.readouterr().err.strip().splitlines()
-        assert len(lines) == 1 and f"left by process {holder.pid}" in lines[0] and "taking over" in lines[0]
+        assert (
+            len(lines) == 1
+            and f"left by process {holder.pid}" in lines[0]
+            and "taking over" in lines[0]
+        )
     assert not (tmp_path / ".lock").exists()
 
 

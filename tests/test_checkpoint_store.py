@@ -32,10 +32,13 @@ def make_root(units=8, extra_layer=False):
     optimizer = keras.optimizers.Adam(0.01)
     optimizer.build(model.trainable_variables)
     return tf.train.Checkpoint(
-        model=model, optimizer=optimizer,
-        epoch=tf.Variable(0, dtype=tf.int64), step=tf.Variable(0, dtype=tf.int64),
+        model=model,
+        optimizer=optimizer,
+        epoch=tf.Variable(0, dtype=tf.int64),
+        step=tf.Variable(0, dtype=tf.int64),
         callbacks=tf.train.Checkpoint(best=tf.Variable(math.nan, dtype=tf.float64)),
-        rng=[keras.random.SeedGenerator(1).state])
+        rng=[keras.random.SeedGenerator(1).state],
+    )
 
 
 def fill(root, value):
@@ -60,7 +63,10 @@ def names_on_disk(run_dir):
 
 def holds(root, value):
     """Whether every model weight of `root` equals `value` exactly."""
-    return all(np.array_equal(weight.numpy(), np.full(weight.shape, value)) for weight in root.model.weights)
+    return all(
+        np.array_equal(weight.numpy(), np.full(weight.shape, value))
+        for weight in root.model.weights
+    )
 
 
 def entry(name, epoch, kind="epoch", **metrics):
@@ -69,8 +75,14 @@ def entry(name, epoch, kind="epoch", **metrics):
 
 def test_select_kept_rules():
     policy = RetentionPolicy(keep_last=1, keep_best=1, monitor="val_loss", mode="max", keep_every=3)
-    entries = [entry("a", 1, val_loss=0.9), entry("b", 2, val_loss=0.9), entry("c", 3),
-               entry("d", 4, val_loss=float("nan")), entry("e", 5, val_loss=0.1), entry("s", 5, kind="step")]
+    entries = [
+        entry("a", 1, val_loss=0.9),
+        entry("b", 2, val_loss=0.9),
+        entry("c", 3),
+        entry("d", 4, val_loss=float("nan")),
+        entry("e", 5, val_loss=0.1),
+        entry("s", 5, kind="step"),
+    ]
     # best (max, tie -> earlier): a; every 3rd: c; last epoch-end: e; newest: s. NaN is not best.
     assert select_kept(entries, policy) == ["a", "c", "e", "s"]
     # Once a newer checkpoint exists, the step checkpoint is dropped.
@@ -102,8 +114,12 @@ def test_retention_after_many_saves(tmp_path):
 
 
 def test_retention_never_deletes_foreign_files(tmp_path):
-    foreign = [tmp_path / "ckpt" / "notes.txt", tmp_path / "ckpt" / "ckpt-999.index",
-               tmp_path / "ckpt" / "ckpt-10.data-00000-of-00001.bak", tmp_path / "other.txt"]
+    foreign = [
+        tmp_path / "ckpt" / "notes.txt",
+        tmp_path / "ckpt" / "ckpt-999.index",
+        tmp_path / "ckpt" / "ckpt-10.data-00000-of-00001.bak",
+        tmp_path / "other.txt",
+    ]
     for path in foreign:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("not ours")
@@ -184,7 +200,10 @@ def test_architecture_mismatch_names_variables_and_changes_nothing(tmp_path):
         CheckpointStore(tmp_path, wider).restore()
     message = str(error.value)
     assert message.startswith("checkpoint ckpt-10 does not fit this model: ")
-    assert "model/_operations/1/_kernel has shape (4, 8) in the checkpoint, (4, 16) in the model" in message
+    assert (
+        "model/_operations/1/_kernel has shape (4, 8) in the checkpoint, (4, 16) in the model"
+        in message
+    )
     assert message.endswith("more")
     assert holds(wider, 7.0)
     with pytest.raises(UsageError, match="is in the model, not in the checkpoint"):
@@ -208,7 +227,9 @@ def test_plain_tensorflow_reads_the_checkpoints(tmp_path):
 
 def test_async_save_records_complete_verified_entries(tmp_path):
     root = make_root()
-    with CheckpointStore(tmp_path, root, RetentionPolicy(keep_last=2, keep_best=0), async_save=True) as store:
+    with CheckpointStore(
+        tmp_path, root, RetentionPolicy(keep_last=2, keep_best=0), async_save=True
+    ) as store:
         fill(root, 1)
         pending = store.save(epoch=1, step=10, metrics={"val_loss": 1.0})
         assert pending["pending"] and "files" not in pending
@@ -240,15 +261,22 @@ for epoch in range(1, 100000):
 
 def test_sigkill_during_saves_leaves_a_consistent_run(tmp_path):
     # Saves back to back with deletions each time; the kill lands wherever it lands.
-    saver = subprocess.Popen([sys.executable, "-c", SAVER, str(tmp_path)], cwd=REPO_ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    saver = subprocess.Popen(
+        [sys.executable, "-c", SAVER, str(tmp_path)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     while int(saver.stdout.readline()) < 3:
         pass
     saver.send_signal(signal.SIGKILL)
     saver.wait()
     saver.stdout.close()
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["checkpoints"] and all(damage(tmp_path, item) is None for item in manifest["checkpoints"])
+    assert manifest["checkpoints"] and all(
+        damage(tmp_path, item) is None for item in manifest["checkpoints"]
+    )
     state = tf.train.get_checkpoint_state(str(tmp_path / "ckpt"))
     assert all(tf.io.gfile.exists(path + ".index") for path in state.all_model_checkpoint_paths)
     fresh = make_root()

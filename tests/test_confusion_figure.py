@@ -13,9 +13,13 @@ from matplotlib import colormaps
 from PIL import Image
 from sklearn import metrics
 
-from harness.reports.confusion_figure import (COLORMAP, MAX_KEPT_FIGURES,
-                                              confusion_matrix_figure, confusion_matrix_png,
-                                              kept_figures_info)
+from harness.reports.confusion_figure import (
+    COLORMAP,
+    MAX_KEPT_FIGURES,
+    confusion_matrix_figure,
+    confusion_matrix_png,
+    kept_figures_info,
+)
 
 
 def _matrices(seed: int, num_classes: int, n: int = 300):
@@ -23,8 +27,10 @@ def _matrices(seed: int, num_classes: int, n: int = 300):
     y_true = rng.integers(0, num_classes, size=n)
     y_pred = np.where(rng.random(n) < 0.7, y_true, rng.integers(0, num_classes, size=n))
     labels = list(range(num_classes))
-    return (metrics.confusion_matrix(y_true, y_pred, labels=labels),
-            metrics.confusion_matrix(y_true, y_pred, labels=labels, normalize="true"))
+    return (
+        metrics.confusion_matrix(y_true, y_pred, labels=labels),
+        metrics.confusion_matrix(y_true, y_pred, labels=labels, normalize="true"),
+    )
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -44,8 +50,9 @@ def test_each_cell_is_coloured_by_its_own_normalised_value(vmax):
     # Row 0 all right, row 1 split, row 2 all wrong: a transposed or flipped matrix shows.
     counts = np.array([[4, 0, 0], [1, 3, 0], [0, 2, 0]])
     normalized = counts / counts.sum(axis=1, keepdims=True)
-    figure = confusion_matrix_figure(counts, normalized, ["a", "b", "c"], title="t",
-                                     colorbar_label="c", vmax=vmax)
+    figure = confusion_matrix_figure(
+        counts, normalized, ["a", "b", "c"], title="t", colorbar_label="c", vmax=vmax
+    )
     figure.canvas.draw()
     pixels = np.asarray(figure.canvas.buffer_rgba())
     expected = colormaps[COLORMAP](np.clip(normalized / vmax, 0.0, 1.0), bytes=True)
@@ -64,9 +71,11 @@ def test_a_kept_figure_draws_the_pixels_of_a_whole_draw(num_classes):
     before = kept_figures_info()
     for seed in range(3):
         counts, normalized = _matrices(seed, num_classes)
-        arguments = {"title": f"Confusion matrix (n=300, accuracy={0.5 + seed / 10:.3f})",
-                     # A colour-bar label of its own: no other test's figure is reused.
-                     "colorbar_label": f"kept {num_classes}"}
+        arguments = {
+            "title": f"Confusion matrix (n=300, accuracy={0.5 + seed / 10:.3f})",
+            # A colour-bar label of its own: no other test's figure is reused.
+            "colorbar_label": f"kept {num_classes}",
+        }
         drawn = _pixels(confusion_matrix_png(counts, normalized, names, **arguments))
         np.testing.assert_array_equal(drawn, _whole_draw(counts, normalized, names, **arguments))
     after = kept_figures_info()
@@ -98,7 +107,9 @@ def test_other_class_names_or_colour_scales_get_figures_of_their_own():
 def test_only_a_few_figures_are_kept():
     counts, normalized = _matrices(2, 2)
     for index in range(MAX_KEPT_FIGURES + 2):
-        confusion_matrix_png(counts, normalized, ["a", "b"], title="t", colorbar_label=f"kept {index}")
+        confusion_matrix_png(
+            counts, normalized, ["a", "b"], title="t", colorbar_label=f"kept {index}"
+        )
     assert kept_figures_info().currsize == MAX_KEPT_FIGURES
 
 

@@ -18,8 +18,22 @@ from tests.checkpoint_tools import assert_same_state, checkpoint_tensors
 from tests.conftest import REPO_ROOT
 
 EPOCHS = 5
-ARGV = ["--model", "mlp", "--set", "widths=32", "--set", "dropout_rate=0.2", "--batch-size", "32",
-        "--epochs", str(EPOCHS), "--save-every-steps", "4", "--seed", "9"]
+ARGV = [
+    "--model",
+    "mlp",
+    "--set",
+    "widths=32",
+    "--set",
+    "dropout_rate=0.2",
+    "--batch-size",
+    "32",
+    "--epochs",
+    str(EPOCHS),
+    "--save-every-steps",
+    "4",
+    "--seed",
+    "9",
+]
 
 
 def launch(run_dir):
@@ -30,8 +44,17 @@ def launch(run_dir):
         extra = ["--overwrite"]  # killed before its first checkpoint: nothing to resume
     else:
         extra = []
-    command = [sys.executable, str(REPO_ROOT / "train.py"), *ARGV, "--run-dir", str(run_dir), *extra]
-    return subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = [
+        sys.executable,
+        str(REPO_ROOT / "train.py"),
+        *ARGV,
+        "--run-dir",
+        str(run_dir),
+        *extra,
+    ]
+    return subprocess.Popen(
+        command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def wait_for(predicate, process, timeout=120.0):

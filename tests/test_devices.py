@@ -21,13 +21,16 @@ def test_gpu_index_selects_one_gpu():
     assert plan_devices("gpu", 3).gpu_indices == (0, 1, 2)
 
 
-@pytest.mark.parametrize("request_, count, fragment", [
-    ("gpu", 0, "sees no GPU"),
-    ("gpu:0", 0, "sees no GPU"),
-    ("gpu:2", 2, "gpu:0 to gpu:1"),
-    ("gpu:x", 1, "gpu:0 to gpu:0"),
-    ("tpu", 0, "known: auto, cpu, gpu, gpu:N"),
-])
+@pytest.mark.parametrize(
+    "request_, count, fragment",
+    [
+        ("gpu", 0, "sees no GPU"),
+        ("gpu:0", 0, "sees no GPU"),
+        ("gpu:2", 2, "gpu:0 to gpu:1"),
+        ("gpu:x", 1, "gpu:0 to gpu:0"),
+        ("tpu", 0, "known: auto, cpu, gpu, gpu:N"),
+    ],
+)
 def test_impossible_requests_say_what_would_work(request_, count, fragment):
     with pytest.raises(UsageError, match=fragment):
         plan_devices(request_, count)
@@ -53,7 +56,13 @@ def test_configure_devices_applies_policy_with_real_tensorflow():
         "plan = configure_devices('cpu', mixed_precision=True, xla=False)\n"
         "print(plan.kind, keras.config.dtype_policy().name, len(tf.config.get_visible_devices('GPU')))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
-                            text=True, timeout=120, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["cpu", "mixed_bfloat16", "0"]

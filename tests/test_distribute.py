@@ -30,9 +30,31 @@ TIMEOUT_SECONDS = 60
 # Randomness that differs per replica by design (dropout masks, augmentation draws, BatchNorm
 # batch statistics) is switched off, so two workers can match one process closely; plain
 # sparse labels (no label smoothing) let the test evaluate with the integer labels.
-ARGV = ["--model", "mlp", "--set", "widths=16", "--set", "dropout_rate=0", "--set", "batch_norm=false",
-        "--no-augment", "--label-smoothing", "0", "--batch-size", "64", "--seed", "5"]
-RUN_FILES = ("run.json", "history.csv", "manifest.json", "model.keras", "summary.json", "training_curves.png")
+ARGV = [
+    "--model",
+    "mlp",
+    "--set",
+    "widths=16",
+    "--set",
+    "dropout_rate=0",
+    "--set",
+    "batch_norm=false",
+    "--no-augment",
+    "--label-smoothing",
+    "0",
+    "--batch-size",
+    "64",
+    "--seed",
+    "5",
+]
+RUN_FILES = (
+    "run.json",
+    "history.csv",
+    "manifest.json",
+    "model.keras",
+    "summary.json",
+    "training_curves.png",
+)
 # Measured: weights within 5e-5, losses within 2e-5 relative, accuracies equal. The gap is float
 # rounding plus the last partial batch (1257 = 19 * 64 + 41): its 21 + 20 examples are averaged
 # per replica and then across replicas, a slightly different weighting from one mean over 41.
@@ -56,12 +78,30 @@ def launch(argv, run_dir, logs, count=2):
     for index in range(count):
         temp = logs / f"tmp-{index}"
         temp.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ, TMPDIR=str(temp), ZOO_COLLECTIVE_TIMEOUT=str(TIMEOUT_SECONDS),
-                   TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        env = dict(
+            os.environ,
+            TMPDIR=str(temp),
+            ZOO_COLLECTIVE_TIMEOUT=str(TIMEOUT_SECONDS),
+            TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
+        )
         out, err = open(logs / f"out-{index}.txt", "w"), open(logs / f"err-{index}.txt", "w")
-        workers.append(subprocess.Popen(
-            [sys.executable, str(REPO_ROOT / "train.py"), *argv, "--strategy", "multiworker", "--run-dir", str(run_dir)],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=err))
+        workers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(REPO_ROOT / "train.py"),
+                    *argv,
+                    "--strategy",
+                    "multiworker",
+                    "--run-dir",
+                    str(run_dir),
+                ],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=out,
+                stderr=err,
+            )
+        )
     return workers, cluster["worker"]
 
 
@@ -87,7 +127,9 @@ def two_workers(tmp_path_factory):
 @pytest.fixture(scope="module")
 def one_process(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("one-process") / "run"
-    assert train.main([*ARGV, "--epochs", "2", "--strategy", "none", "--run-dir", str(run_dir)]) == 0
+    assert (
+        train.main([*ARGV, "--epochs", "2", "--strategy", "none", "--run-dir", str(run_dir)]) == 0
+    )
     return run_dir
 
 
@@ -95,14 +137,20 @@ def test_two_workers_train_and_only_the_chief_writes(two_workers):
     root, codes = two_workers
     assert codes == [0, 0], read(root, "err-0.txt")[-2000:] + read(root, "err-1.txt")[-2000:]
     startup = read(root, "out-0.txt").splitlines()[0]
-    assert "strategy: multiworker" in startup and "2 replicas, 2 workers" in startup and "the chief" in startup
+    assert (
+        "strategy: multiworker" in startup
+        and "2 replicas, 2 workers" in startup
+        and "the chief" in startup
+    )
     run_dir = root / "run"
     assert sorted(path.name for path in run_dir.iterdir()) == sorted((*RUN_FILES, "ckpt"))
     assert history_epochs(run_dir) == [1, 2]
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert [entry["epoch"] for entry in manifest["checkpoints"]] == [1, 2]
     for index in (0, 1):  # worker 1's temporary save folder is gone; the chief never made one
-        assert not [path.name for path in (root / f"tmp-{index}").iterdir() if path.name.startswith("zoo-")]
+        assert not [
+            path.name for path in (root / f"tmp-{index}").iterdir() if path.name.startswith("zoo-")
+        ]
 
 
 def test_the_chiefs_checkpoint_evaluates_in_one_process(two_workers, tmp_path):
@@ -113,12 +161,17 @@ def test_the_chiefs_checkpoint_evaluates_in_one_process(two_workers, tmp_path):
     run_dir = two_workers[0] / "run"
     restored = restore_run_model(run_dir, "latest")
     data = load_dataset("digits", layout="flat", seed=5)
-    metrics = restored.model.evaluate(data.x_test, data.y_test, batch_size=256, verbose=0, return_dict=True)
+    metrics = restored.model.evaluate(
+        data.x_test, data.y_test, batch_size=256, verbose=0, return_dict=True
+    )
     summary = json.loads((run_dir / "summary.json").read_text())
     assert restored.checkpoint["epoch"] == 2
     assert metrics["accuracy"] == pytest.approx(summary["test"]["accuracy"], abs=1e-6)
     assert metrics["loss"] == pytest.approx(summary["test"]["loss"], rel=1e-5)
-    assert evaluate.main(["--run-dir", str(run_dir), "--checkpoint", "latest", "--out", str(tmp_path)]) == 0
+    assert (
+        evaluate.main(["--run-dir", str(run_dir), "--checkpoint", "latest", "--out", str(tmp_path)])
+        == 0
+    )
 
 
 def test_two_workers_match_one_process_with_the_same_global_batch(two_workers, one_process):
@@ -128,21 +181,33 @@ def test_two_workers_match_one_process_with_the_same_global_batch(two_workers, o
         np.testing.assert_allclose(two[column], one[column], rtol=LOSS_RTOL, err_msg=column)
     for column in ("accuracy", "val_accuracy"):
         np.testing.assert_allclose(two[column], one[column], atol=2 / 1257, err_msg=column)
-    two_state, one_state = checkpoint_tensors(two_workers[0] / "run"), checkpoint_tensors(one_process)
-    assert sorted(two_state) == sorted(one_state)  # the same checkpoint layout: it moves between them
+    two_state, one_state = (
+        checkpoint_tensors(two_workers[0] / "run"),
+        checkpoint_tensors(one_process),
+    )
+    assert sorted(two_state) == sorted(
+        one_state
+    )  # the same checkpoint layout: it moves between them
     for key in two_state:
         if key.startswith("optimizer/_trainable_variables/"):
-            np.testing.assert_allclose(two_state[key], one_state[key], atol=WEIGHT_ATOL, err_msg=key)
+            np.testing.assert_allclose(
+                two_state[key], one_state[key], atol=WEIGHT_ATOL, err_msg=key
+            )
 
 
 def test_a_two_worker_checkpoint_resumes_in_one_process(two_workers, tmp_path):
     run_dir = tmp_path / "run"
     shutil.copytree(two_workers[0] / "run", run_dir)
-    assert train.main(["--run-dir", str(run_dir), "--resume", "--epochs", "3", "--strategy", "none"]) == 0
+    assert (
+        train.main(["--run-dir", str(run_dir), "--resume", "--epochs", "3", "--strategy", "none"])
+        == 0
+    )
     assert history_epochs(run_dir) == [1, 2, 3]
 
 
-def test_one_process_checkpoint_resumes_on_two_workers_and_survives_a_lost_worker(one_process, tmp_path):
+def test_one_process_checkpoint_resumes_on_two_workers_and_survives_a_lost_worker(
+    one_process, tmp_path
+):
     run_dir = tmp_path / "run"
     shutil.copytree(one_process, run_dir)
     resume = ["--resume", "--epochs", "5"]
@@ -151,7 +216,9 @@ def test_one_process_checkpoint_resumes_on_two_workers_and_survives_a_lost_worke
     deadline = time.monotonic() + 180
     # Epoch 3 saved means the one-process checkpoint was restored and trained on by both workers.
     while max(entry["epoch"] for entry in json.loads(manifest.read_text())["checkpoints"]) < 3:
-        assert time.monotonic() < deadline and workers[0].poll() is None, read(tmp_path / "first", "err-0.txt")
+        assert time.monotonic() < deadline and workers[0].poll() is None, read(
+            tmp_path / "first", "err-0.txt"
+        )
         time.sleep(0.02)
     workers[1].send_signal(signal.SIGKILL)
     killed = time.monotonic()
@@ -172,8 +239,16 @@ def test_one_process_checkpoint_resumes_on_two_workers_and_survives_a_lost_worke
 
 
 def test_mirrored_on_a_cpu_only_machine_says_so(tmp_path, capsys):
-    assert train.main([*ARGV, "--epochs", "1", "--strategy", "mirrored", "--run-dir", str(tmp_path / "run")]) == 0
-    assert "strategy: mirrored on the one CPU device (no GPU visible): 1 replica, 1 worker" in capsys.readouterr().out
+    assert (
+        train.main(
+            [*ARGV, "--epochs", "1", "--strategy", "mirrored", "--run-dir", str(tmp_path / "run")]
+        )
+        == 0
+    )
+    assert (
+        "strategy: mirrored on the one CPU device (no GPU visible): 1 replica, 1 worker"
+        in capsys.readouterr().out
+    )
     # A checkpoint written under mirrored restores in one process, to the weights it saved.
     import keras
     import numpy as np
@@ -186,13 +261,22 @@ def test_mirrored_on_a_cpu_only_machine_says_so(tmp_path, capsys):
         np.testing.assert_array_equal(got, want)
 
 
-@pytest.mark.parametrize("tf_config, fragment", [
-    (None, "needs the TF_CONFIG environment variable"),
-    ("{not json", "TF_CONFIG is not JSON"),
-    ('{"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 1}}', "is not in its cluster"),
-    ('{"cluster": {"worker": ["localhost"]}, "task": {"type": "worker", "index": 0}}', '"host:port"'),
-    ('{"cluster": {"ps": ["localhost:1"]}, "task": {"type": "ps", "index": 0}}', "job 'ps'"),
-])
+@pytest.mark.parametrize(
+    "tf_config, fragment",
+    [
+        (None, "needs the TF_CONFIG environment variable"),
+        ("{not json", "TF_CONFIG is not JSON"),
+        (
+            '{"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 1}}',
+            "is not in its cluster",
+        ),
+        (
+            '{"cluster": {"worker": ["localhost"]}, "task": {"type": "worker", "index": 0}}',
+            '"host:port"',
+        ),
+        ('{"cluster": {"ps": ["localhost:1"]}, "task": {"type": "ps", "index": 0}}', "job 'ps'"),
+    ],
+)
 def test_bad_tf_config_exits_2_with_one_line(tf_config, fragment, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     if tf_config is None:
@@ -206,19 +290,30 @@ def test_bad_tf_config_exits_2_with_one_line(tf_config, fragment, tmp_path, monk
 
 
 def test_a_chief_job_comes_first_and_is_the_chief():
-    tf_config = {"cluster": {"worker": ["b:2", "c:3"], "chief": ["a:1"]}, "task": {"type": "worker", "index": 0}}
+    tf_config = {
+        "cluster": {"worker": ["b:2", "c:3"], "chief": ["a:1"]},
+        "task": {"type": "worker", "index": 0},
+    }
     cluster = read_tf_config({"TF_CONFIG": json.dumps(tf_config)})
     assert [address for _, _, address in cluster.tasks] == ["a:1", "b:2", "c:3"]
     assert cluster.rank == 1 and cluster.label("chief", 0) == "chief 0 (a:1)"
 
 
 def test_the_lost_worker_is_named_from_tensorflows_error():
-    cluster = Cluster((("worker", 0, "h:1"), ("worker", 1, "h:2"), ("worker", 2, "h:3")), "worker", 0)
-    error = RuntimeError("aborted by /job:worker/replica:0/task:0: tasks unhealthy: /job:worker/replica:0/task:2")
+    cluster = Cluster(
+        (("worker", 0, "h:1"), ("worker", 1, "h:2"), ("worker", 2, "h:3")), "worker", 0
+    )
+    error = RuntimeError(
+        "aborted by /job:worker/replica:0/task:0: tasks unhealthy: /job:worker/replica:0/task:2"
+    )
     assert "lost contact with worker 2 (h:3)" in lost_worker_message(cluster, error)
-    assert "lost contact with one of worker 1 (h:2), worker 2 (h:3)" in lost_worker_message(cluster, RuntimeError("timed out"))
+    assert "lost contact with one of worker 1 (h:2), worker 2 (h:3)" in lost_worker_message(
+        cluster, RuntimeError("timed out")
+    )
     pair = Cluster((("worker", 0, "h:1"), ("worker", 1, "h:2")), "worker", 1)
-    assert "lost contact with worker 0 (h:1)" in lost_worker_message(pair, RuntimeError("timed out"))
+    assert "lost contact with worker 0 (h:1)" in lost_worker_message(
+        pair, RuntimeError("timed out")
+    )
 
 
 def test_strategy_choice_and_timeout():
@@ -228,6 +323,9 @@ def test_strategy_choice_and_timeout():
     assert choose_strategy("auto", DevicePlan("gpu", (0,))) == "none"
     assert choose_strategy("auto", DevicePlan("gpu", (0, 1))) == "mirrored"
     assert choose_strategy("multiworker", DevicePlan("cpu")) == "multiworker"
-    assert collective_timeout({}) == 300 and collective_timeout({"ZOO_COLLECTIVE_TIMEOUT": "12.5"}) == 12.5
+    assert (
+        collective_timeout({}) == 300
+        and collective_timeout({"ZOO_COLLECTIVE_TIMEOUT": "12.5"}) == 12.5
+    )
     with pytest.raises(UsageError, match="ZOO_COLLECTIVE_TIMEOUT"):
         collective_timeout({"ZOO_COLLECTIVE_TIMEOUT": "soon"})

@@ -8,8 +8,15 @@ from PIL import Image
 from sklearn import metrics
 
 import evaluate
-from tests.eval_tools import (FLOWERS, assert_one_line_usage_error, flowers_table, read_json,
-                              run_script, train_digits_mlp, train_run)
+from tests.eval_tools import (
+    FLOWERS,
+    assert_one_line_usage_error,
+    flowers_table,
+    read_json,
+    run_script,
+    train_digits_mlp,
+    train_run,
+)
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -26,8 +33,9 @@ def digits_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def sine_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("sine") / "run"
-    run = train_run(run_dir, "--model", "lstm", "--epochs", 1, "--set", "units=4",
-                    "--data-opt", "length=600")
+    run = train_run(
+        run_dir, "--model", "lstm", "--epochs", 1, "--set", "units=4", "--data-opt", "length=600"
+    )
     assert evaluate.main(["--run-dir", str(run_dir), "--checkpoint", "latest"]) == 0
     return run_dir, run
 
@@ -37,8 +45,19 @@ def csv_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("csv")
     flowers_table(90, seed=0).to_csv(folder / "flowers.csv", index=False)
     run_dir = folder / "run"
-    train_run(run_dir, "--model", "mlp", "--dataset", f"csv:{folder / 'flowers.csv'}",
-              "--target", "species", "--epochs", 2, "--set", "widths=8")
+    train_run(
+        run_dir,
+        "--model",
+        "mlp",
+        "--dataset",
+        f"csv:{folder / 'flowers.csv'}",
+        "--target",
+        "species",
+        "--epochs",
+        2,
+        "--set",
+        "widths=8",
+    )
     return folder, run_dir
 
 
@@ -61,8 +80,13 @@ def test_confusion_matrices_agree_with_sklearn(digits_run):
     expected = metrics.confusion_matrix(predictions["y_true"], predictions["y_pred"], labels=names)
     np.testing.assert_array_equal(counts.to_numpy(), expected)
     normalized = read_matrix(report_dir / "confusion_matrix_normalized.csv")
-    np.testing.assert_allclose(normalized.to_numpy(), metrics.confusion_matrix(
-        predictions["y_true"], predictions["y_pred"], labels=names, normalize="true"), atol=1e-12)
+    np.testing.assert_allclose(
+        normalized.to_numpy(),
+        metrics.confusion_matrix(
+            predictions["y_true"], predictions["y_pred"], labels=names, normalize="true"
+        ),
+        atol=1e-12,
+    )
     np.testing.assert_allclose(normalized.sum(axis=1), 1.0)  # every digit is in the test split
 
 
@@ -70,17 +94,29 @@ def test_every_report_cell_agrees_with_sklearn(digits_run):
     _, run, report_dir = digits_run
     names = run["data"]["class_names"]
     predictions = read_predictions(report_dir)
-    expected = metrics.classification_report(predictions["y_true"], predictions["y_pred"],
-                                             labels=names, output_dict=True, zero_division=0)
+    expected = metrics.classification_report(
+        predictions["y_true"],
+        predictions["y_pred"],
+        labels=names,
+        output_dict=True,
+        zero_division=0,
+    )
     report = read_matrix(report_dir / "classification_report.csv")
     assert list(report.index) == names + ["accuracy", "macro avg", "weighted avg"]
     assert list(report.columns) == ["precision", "recall", "f1-score", "support"]
     for row in names + ["macro avg", "weighted avg"]:
         for column in report.columns:
-            assert report.loc[row, column] == pytest.approx(expected[row][column], abs=1e-12), (row, column)
+            assert report.loc[row, column] == pytest.approx(expected[row][column], abs=1e-12), (
+                row,
+                column,
+            )
     accuracy = metrics.accuracy_score(predictions["y_true"], predictions["y_pred"])
     assert report.loc["accuracy", "f1-score"] == pytest.approx(accuracy, abs=1e-12)
-    assert report.loc["accuracy", "support"] == len(predictions) == run["data"]["info"]["sizes"]["test"]
+    assert (
+        report.loc["accuracy", "support"]
+        == len(predictions)
+        == run["data"]["info"]["sizes"]["test"]
+    )
 
 
 def test_predictions_hold_probabilities_that_explain_the_prediction(digits_run):
@@ -95,16 +131,24 @@ def test_predictions_hold_probabilities_that_explain_the_prediction(digits_run):
     headline = read_json(report_dir / "metrics.json")["metrics"]
     true_ids = predictions["y_true"].map(names.index)
     assert headline["log_loss"] == pytest.approx(
-        metrics.log_loss(true_ids, probabilities, labels=range(len(names))), rel=1e-9)
+        metrics.log_loss(true_ids, probabilities, labels=range(len(names))), rel=1e-9
+    )
 
 
 def test_metrics_json_names_the_evaluation_and_matches_training(digits_run):
     run_dir, run, report_dir = digits_run
     written = read_json(report_dir / "metrics.json")
     predictions = read_predictions(report_dir)
-    assert {key: written[key] for key in ("run", "model", "dataset", "split", "checkpoint", "epoch")} == {
-        "run": str(run_dir), "model": "mlp", "dataset": "digits", "split": "test",
-        "checkpoint": "ckpt-80", "epoch": 2}
+    assert {
+        key: written[key] for key in ("run", "model", "dataset", "split", "checkpoint", "epoch")
+    } == {
+        "run": str(run_dir),
+        "model": "mlp",
+        "dataset": "digits",
+        "split": "test",
+        "checkpoint": "ckpt-80",
+        "epoch": 2,
+    }
     assert written["params"] == run["model"]["params"]
     accuracy = metrics.accuracy_score(predictions["y_true"], predictions["y_pred"])
     assert written["metrics"]["accuracy"] == pytest.approx(accuracy, abs=1e-12)
@@ -120,8 +164,21 @@ def test_metrics_json_names_the_evaluation_and_matches_training(digits_run):
 
 def test_other_split_and_normalisation_get_their_own_folder(digits_run):
     run_dir, run, _ = digits_run
-    assert evaluate.main(["--run-dir", str(run_dir), "--checkpoint", "ckpt-80", "--split", "val",
-                          "--normalize", "pred"]) == 0
+    assert (
+        evaluate.main(
+            [
+                "--run-dir",
+                str(run_dir),
+                "--checkpoint",
+                "ckpt-80",
+                "--split",
+                "val",
+                "--normalize",
+                "pred",
+            ]
+        )
+        == 0
+    )
     report_dir = run_dir / "reports" / "ckpt-80-val"
     predictions = read_predictions(report_dir)
     assert len(predictions) == run["data"]["info"]["sizes"]["val"]
@@ -149,7 +206,9 @@ def test_regression_files_agree_with_sklearn(sine_run):
     trained = read_json(run_dir / "summary.json")["test"]["mse"]
     assert mse == pytest.approx(trained, rel=1e-5)
     written = read_json(report_dir / "metrics.json")
-    assert written["task"] == "regression" and written["metrics"]["r2"] == pytest.approx(report["r2"])
+    assert written["task"] == "regression" and written["metrics"]["r2"] == pytest.approx(
+        report["r2"]
+    )
     assert Image.open(report_dir / "predictions.png").format == "PNG"
 
 
@@ -163,15 +222,28 @@ def test_class_names_of_a_csv_table_are_kept(csv_run):
     assert list(report.index[:3]) == list(FLOWERS)
     predictions = read_predictions(out)
     assert set(predictions["y_true"]) == set(FLOWERS)
-    assert [f"p_{name}" for name in FLOWERS] == [c for c in predictions.columns if c.startswith("p_")]
+    assert [f"p_{name}" for name in FLOWERS] == [
+        c for c in predictions.columns if c.startswith("p_")
+    ]
 
 
 def test_another_csv_is_evaluated_row_by_row_with_training_statistics(csv_run):
     folder, run_dir = csv_run
     new_rows = flowers_table(30, seed=1)
     new_rows.to_csv(folder / "new.csv", index=False)
-    assert evaluate.main(["--run-dir", str(run_dir), "--dataset", f"csv:{folder / 'new.csv'}",
-                          "--out", str(folder / "new-report")]) == 0
+    assert (
+        evaluate.main(
+            [
+                "--run-dir",
+                str(run_dir),
+                "--dataset",
+                f"csv:{folder / 'new.csv'}",
+                "--out",
+                str(folder / "new-report"),
+            ]
+        )
+        == 0
+    )
     predictions = read_predictions(folder / "new-report")
     assert list(predictions["index"]) == list(range(30))  # file order, every row
     assert list(predictions["y_true"]) == list(new_rows["species"])
@@ -193,5 +265,10 @@ def test_bad_input_exits_2_with_one_line(digits_run, tmp_path):
     for case, args in cases.items():
         code, _, stderr = run_script("evaluate.py", *args)
         assert_one_line_usage_error(code, stderr)
-        assert {"missing": "does not exist", "file": "is a file", "empty root": "no run folders",
-                "unknown checkpoint": "ckpt-999", "not a checkpoint name": "newest"}[case] in stderr[0]
+        assert {
+            "missing": "does not exist",
+            "file": "is a file",
+            "empty root": "no run folders",
+            "unknown checkpoint": "ckpt-999",
+            "not a checkpoint name": "newest",
+        }[case] in stderr[0]

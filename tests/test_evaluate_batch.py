@@ -48,7 +48,13 @@ def test_a_damaged_run_is_a_row_and_the_exit_code_says_so(batch):
     code, _, stderr, summary = batch
     assert code == 1
     assert not any("Traceback" in line for line in stderr), stderr
-    assert sorted(summary.index) == ["all-damaged", "best-damaged", "good-a", "good-b", "no-run-json"]
+    assert sorted(summary.index) == [
+        "all-damaged",
+        "best-damaged",
+        "good-a",
+        "good-b",
+        "no-run-json",
+    ]
     assert summary.loc["good-a", "status"] == summary.loc["good-b", "status"] == "ok"
     assert summary.loc["best-damaged", "status"] == "damaged"
     assert "SHA-256" in summary.loc["best-damaged", "error"]
@@ -71,8 +77,10 @@ def test_summary_rows_are_ranked_and_match_each_runs_metrics(batch):
     ok = summary[summary["status"] == "ok"]
     assert list(summary.index[: len(ok)]) == list(ok.index)  # ok rows first
     assert ok["accuracy"].is_monotonic_decreasing
-    for columns in (["run", "model", "dataset", "checkpoint", "epoch", "params"],
-                    ["eval_samples_per_s", "status", "error"]):
+    for columns in (
+        ["run", "model", "dataset", "checkpoint", "epoch", "params"],
+        ["eval_samples_per_s", "status", "error"],
+    ):
         assert set(columns) <= set(summary.columns)
     for name, row in ok.iterrows():
         written = read_json(Path(row["report_dir"]) / "metrics.json")
@@ -96,7 +104,9 @@ def test_every_checkpoint_gives_a_row_per_retained_checkpoint(root):
     assert sorted(summary["checkpoint"]) == sorted(kept)
     for _, row in summary.iterrows():
         written = read_json(run_dir / "reports" / row["checkpoint"] / "metrics.json")
-        assert row["epoch"] == written["epoch"] and row["accuracy"] == written["metrics"]["accuracy"]
+        assert (
+            row["epoch"] == written["epoch"] and row["accuracy"] == written["metrics"]["accuracy"]
+        )
 
 
 def test_several_run_dirs_write_a_summary_in_the_working_folder(root, tmp_path, monkeypatch):

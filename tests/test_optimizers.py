@@ -10,13 +10,26 @@ from harness.config import TrainConfig
 from harness.errors import UsageError
 from harness.optimizers import build_learning_rate, build_optimizer, learning_rate_reader
 
-BASE = TrainConfig(model="mlp", optimizer="adam", lr=0.1, schedule="constant", warmup_epochs=0,
-                   epochs=10, batch_size=8, clip_norm=None, weight_decay=0.0)
+BASE = TrainConfig(
+    model="mlp",
+    optimizer="adam",
+    lr=0.1,
+    schedule="constant",
+    warmup_epochs=0,
+    epochs=10,
+    batch_size=8,
+    clip_norm=None,
+    weight_decay=0.0,
+)
 STEPS = 5  # per epoch
 
 
 def rate_at(schedule, step):
-    return float(schedule) if isinstance(schedule, float) else float(keras.ops.convert_to_numpy(schedule(step)))
+    return (
+        float(schedule)
+        if isinstance(schedule, float)
+        else float(keras.ops.convert_to_numpy(schedule(step)))
+    )
 
 
 def config(**changes):
@@ -51,8 +64,16 @@ def test_warmup_is_refused_where_keras_has_no_warmup():
         build_learning_rate(config(schedule="step", warmup_epochs=1), STEPS)
 
 
-@pytest.mark.parametrize("name, cls", [("sgd", "SGD"), ("momentum", "SGD"), ("rmsprop", "RMSprop"),
-                                       ("adam", "Adam"), ("adamw", "AdamW")])
+@pytest.mark.parametrize(
+    "name, cls",
+    [
+        ("sgd", "SGD"),
+        ("momentum", "SGD"),
+        ("rmsprop", "RMSprop"),
+        ("adam", "Adam"),
+        ("adamw", "AdamW"),
+    ],
+)
 def test_optimizers_and_clipping(name, cls):
     optimizer = build_optimizer(config(optimizer=name, clip_norm=1.0), STEPS)
     assert type(optimizer).__name__ == cls
@@ -70,15 +91,18 @@ def test_clip_norm_bounds_the_applied_update():
 
 @pytest.mark.parametrize("schedule", ["warmup-cosine", "step", "exponential", "constant"])
 def test_learning_rate_reader_follows_the_step_like_the_eager_property(schedule):
-    optimizer = build_optimizer(config(schedule=schedule, warmup_epochs=2 if schedule == "warmup-cosine" else 0),
-                                STEPS)
+    optimizer = build_optimizer(
+        config(schedule=schedule, warmup_epochs=2 if schedule == "warmup-cosine" else 0), STEPS
+    )
     optimizer.build([keras.Variable(np.zeros(3, "float32"))])
     read = learning_rate_reader(optimizer)
     seen = []
     for step in (0, 3, 10, 26, 49):
         optimizer.iterations.assign(step)
         seen.append(read())
-        assert seen[-1] == pytest.approx(float(keras.ops.convert_to_numpy(optimizer.learning_rate)), rel=1e-6)
+        assert seen[-1] == pytest.approx(
+            float(keras.ops.convert_to_numpy(optimizer.learning_rate)), rel=1e-6
+        )
     if schedule != "constant":
         assert len(set(seen)) > 1  # it really follows the step, not the value at tracing time
 

@@ -26,7 +26,7 @@ def test_a_resumed_range_sees_exactly_the_batches_of_a_straight_run():
     straight = batches(train_dataset(x, y, batch_size=8, seed=11, start_epoch=0, epochs=4))
     resumed = batches(train_dataset(x, y, batch_size=8, seed=11, start_epoch=2, epochs=4))
     per_epoch = steps_per_epoch(25, 8)
-    assert resumed == straight[2 * per_epoch:]
+    assert resumed == straight[2 * per_epoch :]
 
 
 def test_labels_follow_their_examples_and_seed_changes_order():

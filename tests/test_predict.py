@@ -12,8 +12,14 @@ from sklearn.datasets import load_digits
 
 import predict
 from harness.restore import restore_run_model
-from tests.eval_tools import (FLOWERS, assert_one_line_usage_error, flowers_table, run_script,
-                              train_digits_mlp, train_run)
+from tests.eval_tools import (
+    FLOWERS,
+    assert_one_line_usage_error,
+    flowers_table,
+    run_script,
+    train_digits_mlp,
+    train_run,
+)
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -29,8 +35,19 @@ def digits_run(tmp_path_factory):
 def table_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("table")
     flowers_table(90, seed=0).to_csv(folder / "flowers.csv", index=False)
-    run = train_run(folder / "run", "--model", "mlp", "--dataset", f"csv:{folder / 'flowers.csv'}",
-                    "--target", "species", "--epochs", 2, "--set", "widths=8")
+    run = train_run(
+        folder / "run",
+        "--model",
+        "mlp",
+        "--dataset",
+        f"csv:{folder / 'flowers.csv'}",
+        "--target",
+        "species",
+        "--epochs",
+        2,
+        "--set",
+        "widths=8",
+    )
     return folder, run
 
 
@@ -55,8 +72,15 @@ def test_png_npy_and_csv_of_raw_values(digits_run, tmp_path, capsys):
     np.save(tmp_path / "three.npy", raw)
     np.savetxt(tmp_path / "rows.csv", raw[1:], delimiter=",")
     inputs = ["gray.png", "rgb.png", "three.npy", "rows.csv"]
-    code = predict.main(["--run-dir", str(run_dir), *(str(tmp_path / name) for name in inputs),
-                         "--out", str(tmp_path / "out.csv")])
+    code = predict.main(
+        [
+            "--run-dir",
+            str(run_dir),
+            *(str(tmp_path / name) for name in inputs),
+            "--out",
+            str(tmp_path / "out.csv"),
+        ]
+    )
     assert code == 0
     out = read_out(tmp_path / "out.csv")
     assert len(out) == 7 and out["input"].iloc[2] == f"{tmp_path / 'three.npy'}[0]"
@@ -64,7 +88,9 @@ def test_png_npy_and_csv_of_raw_values(digits_run, tmp_path, capsys):
     # The images went through uint8 pixels, so they match to that precision only.
     np.testing.assert_allclose(probabilities[:2], expected[[0, 0]], atol=5e-3)
     np.testing.assert_allclose(probabilities[2:], expected[[0, 1, 2, 1, 2]], rtol=1e-5, atol=1e-6)
-    assert list(out["predicted"]) == [str(i) for i in expected[[0, 0, 0, 1, 2, 1, 2]].argmax(axis=1)]
+    assert list(out["predicted"]) == [
+        str(i) for i in expected[[0, 0, 0, 1, 2, 1, 2]].argmax(axis=1)
+    ]
     np.testing.assert_allclose(out["probability"], probabilities.max(axis=1))
     printed = capsys.readouterr().out
     assert all(f"{tmp_path / name}" in printed for name in ("gray.png", "rows.csv[1]"))
@@ -74,16 +100,32 @@ def test_rows_of_a_csv_table(table_run, tmp_path, capsys):
     folder, run = table_run
     rows = flowers_table(6, seed=3)[["colour", "species", "width"]]  # another column order
     rows.to_csv(tmp_path / "rows.csv", index=False)
-    assert predict.main(["--run-dir", str(folder / "run"), str(tmp_path / "rows.csv"),
-                         "--out", str(tmp_path / "out.csv")]) == 0
+    assert (
+        predict.main(
+            [
+                "--run-dir",
+                str(folder / "run"),
+                str(tmp_path / "rows.csv"),
+                "--out",
+                str(tmp_path / "out.csv"),
+            ]
+        )
+        == 0
+    )
     features = run["data"]["normalization"]["features"]
     width = next(feature for feature in features if feature["name"] == "width")
     colours = next(feature for feature in features if feature["name"] == "colour")["categories"]
-    encoded = np.column_stack([(rows["width"] - width["mean"]) / width["std"],
-                               *[(rows["colour"] == colour) for colour in colours]])
+    encoded = np.column_stack(
+        [
+            (rows["width"] - width["mean"]) / width["std"],
+            *[(rows["colour"] == colour) for colour in colours],
+        ]
+    )
     expected = probabilities_of(folder / "run", encoded)
     out = read_out(tmp_path / "out.csv")
-    np.testing.assert_allclose(out[[f"p_{name}" for name in FLOWERS]], expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        out[[f"p_{name}" for name in FLOWERS]], expected, rtol=1e-5, atol=1e-6
+    )
     assert list(out["predicted"]) == [FLOWERS[i] for i in expected.argmax(axis=1)]
     printed = capsys.readouterr().out.splitlines()
     assert sum(line.strip().startswith(str(tmp_path / "rows.csv")) for line in printed) == 6

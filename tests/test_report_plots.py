@@ -13,8 +13,11 @@ from matplotlib.textpath import TextPath
 from PIL import Image
 
 from harness.errors import UsageError
-from harness.reports import (plot_training_curves, write_classification_report,
-                             write_regression_report)
+from harness.reports import (
+    plot_training_curves,
+    write_classification_report,
+    write_regression_report,
+)
 from harness.reports.cell_text import annotate_cells, cell_path, ink_centre
 from harness.reports.confusion_figure import confusion_matrix_figure
 from harness.reports.plots import regression_figure
@@ -40,8 +43,9 @@ def test_confusion_matrix_png_grows_with_the_classes(tmp_path, num_classes):
     names = [f"class {i}, a longer name than most" for i in range(num_classes)]
     y_true = rng.integers(0, num_classes, size=200)
     probabilities = rng.dirichlet(np.ones(num_classes), size=200)
-    write_classification_report(tmp_path, y_true=y_true, probabilities=probabilities,
-                                class_names=names)
+    write_classification_report(
+        tmp_path, y_true=y_true, probabilities=probabilities, class_names=names
+    )
     width, height = _open_png(tmp_path / "confusion_matrix.png")
     minimum = 400 if num_classes == 2 else 1200
     assert width >= minimum and height >= minimum
@@ -49,8 +53,11 @@ def test_confusion_matrix_png_grows_with_the_classes(tmp_path, num_classes):
 
 
 def _cell_numbers(figure) -> PathCollection:
-    (cells,) = [collection for collection in figure.axes[0].collections
-                if isinstance(collection, PathCollection)]
+    (cells,) = [
+        collection
+        for collection in figure.axes[0].collections
+        if isinstance(collection, PathCollection)
+    ]
     return cells
 
 
@@ -62,8 +69,7 @@ def _reaches_outside(figure) -> list:
     renderer, (width, height) = canvas.get_renderer(), canvas.get_width_height()
     boxes = [axes.get_tightbbox(renderer) for axes in figure.axes]
     assert all(box.width > 0 and box.height > 0 for box in boxes)
-    return [box for box in boxes
-            if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height]
+    return [box for box in boxes if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height]
 
 
 @pytest.mark.parametrize("num_classes", [2, 5, 24])
@@ -74,25 +80,42 @@ def test_confusion_matrix_labels_stay_inside_the_figure(num_classes):
     counts = np.diag(np.arange(1, num_classes + 1))
     counts[0, -1] = 1000
     normalized = counts / counts.sum(axis=1, keepdims=True)
-    figure = confusion_matrix_figure(counts, normalized, names, colorbar_label="fraction " * 6,
-                                     title="Confusion matrix (n=123456, accuracy=0.123)")
+    figure = confusion_matrix_figure(
+        counts,
+        normalized,
+        names,
+        colorbar_label="fraction " * 6,
+        title="Confusion matrix (n=123456, accuracy=0.123)",
+    )
     assert not _reaches_outside(figure)
-    assert len(_cell_numbers(figure).get_paths()) == num_classes ** 2
+    assert len(_cell_numbers(figure).get_paths()) == num_classes**2
 
 
 def test_every_cell_shows_its_count_and_value_and_empty_cells_a_zero(tmp_path):
     # Classes 0 and 1 are always right and class 2 never predicted: 5 empty cells of 9.
     y_true, y_pred = np.array([0, 0, 1, 2, 2]), np.array([0, 0, 1, 0, 1])
-    write_classification_report(tmp_path, y_true=y_true, probabilities=None, y_pred=y_pred,
-                                class_names=["a", "b", "c"])
+    write_classification_report(
+        tmp_path, y_true=y_true, probabilities=None, y_pred=y_pred, class_names=["a", "b", "c"]
+    )
     _open_png(tmp_path / "confusion_matrix.png")
     counts = np.array([[2, 0, 0], [0, 1, 0], [1, 1, 0]])
-    figure = confusion_matrix_figure(counts, counts / counts.sum(axis=1, keepdims=True),
-                                     ["a", "b", "c"], title="t", colorbar_label="c")
+    figure = confusion_matrix_figure(
+        counts,
+        counts / counts.sum(axis=1, keepdims=True),
+        ["a", "b", "c"],
+        title="t",
+        colorbar_label="c",
+    )
     cells = _cell_numbers(figure)
-    drawn = {tuple(offset): path for offset, path in zip(cells.get_offsets().tolist(), cells.get_paths())}
-    expected = {(0, 0): ("2", "1.00"), (0, 2): ("1", "0.50"), (1, 2): ("1", "0.50"),
-                (1, 1): ("1", "1.00")}  # (column, row): lines; every other cell is empty
+    drawn = {
+        tuple(offset): path for offset, path in zip(cells.get_offsets().tolist(), cells.get_paths())
+    }
+    expected = {
+        (0, 0): ("2", "1.00"),
+        (0, 2): ("1", "0.50"),
+        (1, 2): ("1", "0.50"),
+        (1, 1): ("1", "1.00"),
+    }  # (column, row): lines; every other cell is empty
     for column, row in np.ndindex(3, 3):
         lines = expected.get((column, row), ("0",))
         assert np.array_equal(drawn[column, row].vertices, cell_path(lines).vertices), lines
@@ -113,10 +136,16 @@ def _ink_box(figure, draw):
 
 def test_cell_outlines_sit_where_text_would():
     # The outlines replace a centred two-line Text: same place and size, to a pixel or two.
-    as_text = _ink_box(Figure(figsize=(2, 2)), lambda axes: axes.text(
-        1, 0, "128\n0.97", ha="center", va="center", fontsize=11))
-    as_outline = _ink_box(Figure(figsize=(2, 2)), lambda axes: annotate_cells(
-        axes, {(0, 1): ("128", "0.97")}, {(0, 1): "black"}, font_size=11))
+    as_text = _ink_box(
+        Figure(figsize=(2, 2)),
+        lambda axes: axes.text(1, 0, "128\n0.97", ha="center", va="center", fontsize=11),
+    )
+    as_outline = _ink_box(
+        Figure(figsize=(2, 2)),
+        lambda axes: annotate_cells(
+            axes, {(0, 1): ("128", "0.97")}, {(0, 1): "black"}, font_size=11
+        ),
+    )
     assert np.abs(np.subtract(as_text, as_outline)).max() <= 2, (as_text, as_outline)
 
 
@@ -166,10 +195,14 @@ def test_training_curves_from_a_keras_history(tmp_path):
 def test_training_curves_with_lr_and_a_chosen_metric(tmp_path):
     history = tmp_path / "history.csv"
     _write_history(history, ["epoch_time_s", "loss", "lr", "mae", "mse", "val_loss", "val_mse"])
-    assert plot_training_curves(history, tmp_path / "auto.png") == [
-        "loss", "val_loss", "mae", "lr"]
+    assert plot_training_curves(history, tmp_path / "auto.png") == ["loss", "val_loss", "mae", "lr"]
     assert plot_training_curves(history, tmp_path / "mse.png", metric="mse") == [
-        "loss", "val_loss", "mse", "val_mse", "lr"]
+        "loss",
+        "val_loss",
+        "mse",
+        "val_mse",
+        "lr",
+    ]
     _open_png(tmp_path / "mse.png")
     with pytest.raises(UsageError, match="metric 'auc' is not in the history"):
         plot_training_curves(history, tmp_path / "auc.png", metric="auc")
@@ -190,6 +223,9 @@ def test_reports_import_neither_tensorflow_nor_pyplot():
             elif isinstance(node, ast.ImportFrom):
                 imported.add(node.module or "")
     assert "matplotlib.figure" in imported and "sklearn" in imported
-    banned = {name for name in imported
-              if name.split(".")[0] in ("tensorflow", "keras") or name == "matplotlib.pyplot"}
+    banned = {
+        name
+        for name in imported
+        if name.split(".")[0] in ("tensorflow", "keras") or name == "matplotlib.pyplot"
+    }
     assert not banned

@@ -13,8 +13,12 @@ import pytest
 from sklearn import metrics
 
 from harness.errors import UsageError
-from harness.reports import (write_batch_summary, write_classification_report, write_metrics_json,
-                             write_regression_report)
+from harness.reports import (
+    write_batch_summary,
+    write_classification_report,
+    write_metrics_json,
+    write_regression_report,
+)
 
 # Spaces, a comma, a quote and a class that never occurs in y_true: the awkward cases for CSV.
 CLASS_NAMES = ["setosa, wild", "versi color", 'virginica "big"', "unseen"]
@@ -37,8 +41,13 @@ def _read_predictions(path):
 @pytest.mark.parametrize("normalize", ["true", "pred", "all"])
 def test_classification_files_agree_with_sklearn(tmp_path, normalize):
     y_true, probabilities = _classification_data()
-    headline = write_classification_report(tmp_path, y_true=y_true, probabilities=probabilities,
-                                           class_names=CLASS_NAMES, normalize=normalize)
+    headline = write_classification_report(
+        tmp_path,
+        y_true=y_true,
+        probabilities=probabilities,
+        class_names=CLASS_NAMES,
+        normalize=normalize,
+    )
     predictions = _read_predictions(tmp_path / "predictions.csv")
     true_names, pred_names = predictions["y_true"], predictions["y_pred"]
     assert set(true_names) <= set(CLASS_NAMES) and set(pred_names) <= set(CLASS_NAMES)
@@ -52,8 +61,9 @@ def test_classification_files_agree_with_sklearn(tmp_path, normalize):
 
     normalized = pd.read_csv(tmp_path / "confusion_matrix_normalized.csv", index_col=0)
     assert list(normalized.index) == CLASS_NAMES and list(normalized.columns) == CLASS_NAMES
-    expected = metrics.confusion_matrix(true_names, pred_names, labels=CLASS_NAMES,
-                                        normalize=normalize)
+    expected = metrics.confusion_matrix(
+        true_names, pred_names, labels=CLASS_NAMES, normalize=normalize
+    )
     np.testing.assert_allclose(normalized.to_numpy(), expected, rtol=0, atol=1e-15)
     assert not normalized.isna().any().any()
     if normalize == "true":
@@ -69,12 +79,17 @@ def test_classification_files_agree_with_sklearn(tmp_path, normalize):
 
 def test_classification_report_every_cell(tmp_path):
     y_true, probabilities = _classification_data(seed=1)
-    headline = write_classification_report(tmp_path, y_true=y_true, probabilities=probabilities,
-                                           class_names=CLASS_NAMES)
+    headline = write_classification_report(
+        tmp_path, y_true=y_true, probabilities=probabilities, class_names=CLASS_NAMES
+    )
     predictions = _read_predictions(tmp_path / "predictions.csv")
     expected = metrics.classification_report(
-        predictions["y_true"], predictions["y_pred"], labels=CLASS_NAMES, output_dict=True,
-        zero_division=0)
+        predictions["y_true"],
+        predictions["y_pred"],
+        labels=CLASS_NAMES,
+        output_dict=True,
+        zero_division=0,
+    )
     report = pd.read_csv(tmp_path / "classification_report.csv", index_col=0)
     assert report.index.name == "class"
     assert list(report.index) == CLASS_NAMES + ["accuracy", "macro avg", "weighted avg"]
@@ -89,22 +104,33 @@ def test_classification_report_every_cell(tmp_path):
     assert report.loc["unseen", "support"] == 0
 
     macro, weighted = expected["macro avg"], expected["weighted avg"]
-    assert headline == pytest.approx({
-        "accuracy": expected["accuracy"], "macro_f1": macro["f1-score"],
-        "weighted_f1": weighted["f1-score"], "macro_precision": macro["precision"],
-        "macro_recall": macro["recall"], "n": len(y_true), "log_loss": headline["log_loss"]},
-        abs=1e-15)
+    assert headline == pytest.approx(
+        {
+            "accuracy": expected["accuracy"],
+            "macro_f1": macro["f1-score"],
+            "weighted_f1": weighted["f1-score"],
+            "macro_precision": macro["precision"],
+            "macro_recall": macro["recall"],
+            "n": len(y_true),
+            "log_loss": headline["log_loss"],
+        },
+        abs=1e-15,
+    )
 
 
 def test_predictions_csv_holds_names_ids_and_probabilities(tmp_path):
     y_true, probabilities = _classification_data(seed=2)
     index = np.arange(len(y_true)) + 1000
-    headline = write_classification_report(tmp_path, y_true=y_true, probabilities=probabilities,
-                                           class_names=CLASS_NAMES, index=index)
+    headline = write_classification_report(
+        tmp_path, y_true=y_true, probabilities=probabilities, class_names=CLASS_NAMES, index=index
+    )
     predictions = _read_predictions(tmp_path / "predictions.csv")
     probability_columns = [f"p_{name}" for name in CLASS_NAMES]
-    assert list(predictions.columns) == ["index", "y_true", "y_pred", "y_true_id", "y_pred_id",
-                                         "correct", "confidence"] + probability_columns
+    assert (
+        list(predictions.columns)
+        == ["index", "y_true", "y_pred", "y_true_id", "y_pred_id", "correct", "confidence"]
+        + probability_columns
+    )
     np.testing.assert_array_equal(predictions["index"], index)
     np.testing.assert_array_equal(predictions["y_true_id"], y_true)
     assert list(predictions["y_true"]) == [CLASS_NAMES[i] for i in y_true]
@@ -114,8 +140,9 @@ def test_predictions_csv_holds_names_ids_and_probabilities(tmp_path):
     np.testing.assert_allclose(written.sum(axis=1), 1.0, rtol=1e-14)
     np.testing.assert_array_equal(predictions["y_pred_id"], written.argmax(axis=1))
     np.testing.assert_array_equal(predictions["confidence"], written.max(axis=1))
-    np.testing.assert_array_equal(predictions["correct"],
-                                  predictions["y_true"] == predictions["y_pred"])
+    np.testing.assert_array_equal(
+        predictions["correct"], predictions["y_true"] == predictions["y_pred"]
+    )
     expected_loss = metrics.log_loss(predictions["y_true_id"], written, labels=range(4))
     assert headline["log_loss"] == pytest.approx(expected_loss, rel=1e-12)
 
@@ -123,17 +150,22 @@ def test_predictions_csv_holds_names_ids_and_probabilities(tmp_path):
 def test_binary_single_column_probabilities_and_hard_predictions(tmp_path):
     y_true = np.array([0, 1, 1, 0, 1, 0])
     positive = np.array([0.2, 0.9, 0.4, 0.1, 0.7, 0.6])
-    headline = write_classification_report(tmp_path / "soft", y_true=y_true,
-                                           probabilities=positive, class_names=["no", "yes"])
+    headline = write_classification_report(
+        tmp_path / "soft", y_true=y_true, probabilities=positive, class_names=["no", "yes"]
+    )
     predictions = _read_predictions(tmp_path / "soft" / "predictions.csv")
     np.testing.assert_array_equal(predictions["y_pred_id"], (positive > 0.5).astype(int))
     np.testing.assert_allclose(predictions["p_yes"], positive, rtol=0, atol=0)
     assert headline["log_loss"] == pytest.approx(metrics.log_loss(y_true, positive))
     assert headline["accuracy"] == pytest.approx(4 / 6)
 
-    hard = write_classification_report(tmp_path / "hard", y_true=y_true, probabilities=None,
-                                       y_pred=np.array([0, 1, 1, 1, 1, 0]),
-                                       class_names=["no", "yes"])
+    hard = write_classification_report(
+        tmp_path / "hard",
+        y_true=y_true,
+        probabilities=None,
+        y_pred=np.array([0, 1, 1, 1, 1, 0]),
+        class_names=["no", "yes"],
+    )
     assert "log_loss" not in hard and hard["accuracy"] == pytest.approx(5 / 6)
     columns = pd.read_csv(tmp_path / "hard" / "predictions.csv").columns
     assert "confidence" not in columns and not any(c.startswith("p_") for c in columns)
@@ -149,8 +181,9 @@ def test_classification_rejects_bad_input(tmp_path):
     with pytest.raises(ValueError, match="0..3"):
         write_classification_report(tmp_path, **{**arguments, "y_true": y_true + 2})
     with pytest.raises(ValueError, match="probabilities must have shape"):
-        write_classification_report(tmp_path,
-                                    **{**arguments, "probabilities": probabilities[:, :3]})
+        write_classification_report(
+            tmp_path, **{**arguments, "probabilities": probabilities[:, :3]}
+        )
     assert not list(tmp_path.iterdir()), "a rejected call must not leave files behind"
 
 
@@ -163,16 +196,20 @@ def test_regression_single_output_agrees_with_sklearn(tmp_path):
     assert list(predictions.columns) == ["index", "y_true", "y_pred", "error"]
     np.testing.assert_array_equal(predictions["index"], np.arange(80))
     np.testing.assert_array_equal(predictions["y_true"], y_true.astype(np.float64))
-    np.testing.assert_array_equal(predictions["error"],
-                                  predictions["y_pred"] - predictions["y_true"])
+    np.testing.assert_array_equal(
+        predictions["error"], predictions["y_pred"] - predictions["y_true"]
+    )
     report = pd.read_csv(tmp_path / "regression_report.csv")
     assert list(report.columns) == ["output", "mse", "rmse", "mae", "r2", "max_error", "n"]
     assert len(report) == 1 and report.loc[0, "output"] == "all"
     row = report.iloc[0]
     truth, guess = predictions["y_true"], predictions["y_pred"]
-    expected = {"mse": metrics.mean_squared_error(truth, guess),
-                "mae": metrics.mean_absolute_error(truth, guess),
-                "r2": metrics.r2_score(truth, guess), "max_error": metrics.max_error(truth, guess)}
+    expected = {
+        "mse": metrics.mean_squared_error(truth, guess),
+        "mae": metrics.mean_absolute_error(truth, guess),
+        "r2": metrics.r2_score(truth, guess),
+        "max_error": metrics.max_error(truth, guess),
+    }
     expected["rmse"] = math.sqrt(expected["mse"])
     for name, value in expected.items():
         assert row[name] == pytest.approx(value, rel=1e-12), name
@@ -204,35 +241,91 @@ def test_regression_multi_output_is_long_and_per_output(tmp_path):
         row = report.iloc[output + 1]
         assert row["r2"] == pytest.approx(metrics.r2_score(wide_true[output], wide_pred[output]))
         assert row["mse"] == pytest.approx(
-            metrics.mean_squared_error(wide_true[output], wide_pred[output]))
+            metrics.mean_squared_error(wide_true[output], wide_pred[output])
+        )
     with pytest.raises(ValueError, match="one shape"):
         write_regression_report(tmp_path, y_true=y_true, y_pred=y_pred[:, :2])
 
 
 def _batch_rows():
     return [
-        {"run": "a", "model": "mlp", "dataset": "digits", "checkpoint": "best.keras", "epoch": 3,
-         "params": 1200, "accuracy": 0.81, "macro_f1": 0.8, "eval_samples_per_s": 900.0},
-        {"run": "b", "model": "cnn", "dataset": "digits", "checkpoint": "best.keras",
-         "status": "failed", "error": "load failed: bad file, truncated"},
-        {"run": "c", "model": "lstm", "dataset": "sine", "checkpoint": "last.keras", "epoch": 9,
-         "params": 800, "rmse": 0.12, "r2": 0.97, "eval_samples_per_s": 400.0},
-        {"run": "d", "model": "gru", "dataset": "digits", "checkpoint": "last.keras", "epoch": 5,
-         "params": 900, "accuracy": 0.93, "macro_f1": 0.92, "eval_samples_per_s": 700.0},
+        {
+            "run": "a",
+            "model": "mlp",
+            "dataset": "digits",
+            "checkpoint": "best.keras",
+            "epoch": 3,
+            "params": 1200,
+            "accuracy": 0.81,
+            "macro_f1": 0.8,
+            "eval_samples_per_s": 900.0,
+        },
+        {
+            "run": "b",
+            "model": "cnn",
+            "dataset": "digits",
+            "checkpoint": "best.keras",
+            "status": "failed",
+            "error": "load failed: bad file, truncated",
+        },
+        {
+            "run": "c",
+            "model": "lstm",
+            "dataset": "sine",
+            "checkpoint": "last.keras",
+            "epoch": 9,
+            "params": 800,
+            "rmse": 0.12,
+            "r2": 0.97,
+            "eval_samples_per_s": 400.0,
+        },
+        {
+            "run": "d",
+            "model": "gru",
+            "dataset": "digits",
+            "checkpoint": "last.keras",
+            "epoch": 5,
+            "params": 900,
+            "accuracy": 0.93,
+            "macro_f1": 0.92,
+            "eval_samples_per_s": 700.0,
+        },
         {"run": "e", "model": "rnn", "dataset": "digits", "error": "out of memory"},
-        {"run": "f", "model": "mlp", "dataset": "digits", "checkpoint": "epoch_2.keras", "epoch": 2,
-         "params": 1200, "accuracy": 0.81, "macro_f1": 0.79, "eval_samples_per_s": 950.0},
+        {
+            "run": "f",
+            "model": "mlp",
+            "dataset": "digits",
+            "checkpoint": "epoch_2.keras",
+            "epoch": 2,
+            "params": 1200,
+            "accuracy": 0.81,
+            "macro_f1": 0.79,
+            "eval_samples_per_s": 950.0,
+        },
     ]
 
 
 def test_batch_summary_ranks_best_first_and_failed_last(tmp_path):
     path = tmp_path / "summary.csv"
-    returned = write_batch_summary(path, _batch_rows(), primary_metric="accuracy",
-                                   higher_is_better=True)
+    returned = write_batch_summary(
+        path, _batch_rows(), primary_metric="accuracy", higher_is_better=True
+    )
     table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    assert list(table.columns) == ["run", "model", "dataset", "checkpoint", "epoch", "params",
-                                   "accuracy", "macro_f1", "rmse", "r2", "eval_samples_per_s",
-                                   "status", "error"]
+    assert list(table.columns) == [
+        "run",
+        "model",
+        "dataset",
+        "checkpoint",
+        "epoch",
+        "params",
+        "accuracy",
+        "macro_f1",
+        "rmse",
+        "r2",
+        "eval_samples_per_s",
+        "status",
+        "error",
+    ]
     # d is best; a and f tie on accuracy and keep the order given; c lacks accuracy; b, e failed.
     assert list(table["run"]) == ["d", "a", "f", "c", "b", "e"]
     assert list(table["status"]) == ["ok", "ok", "ok", "ok", "failed", "failed"]
@@ -247,8 +340,15 @@ def test_batch_summary_ranks_best_first_and_failed_last(tmp_path):
 
 
 def test_metrics_json_is_strict_json(tmp_path):
-    path = write_metrics_json(tmp_path / "eval", {"accuracy": np.float32(0.5), "n": np.int64(8),
-                                                  "r2": float("nan"), "per_class": [1.0, np.inf]})
+    path = write_metrics_json(
+        tmp_path / "eval",
+        {
+            "accuracy": np.float32(0.5),
+            "n": np.int64(8),
+            "r2": float("nan"),
+            "per_class": [1.0, np.inf],
+        },
+    )
     text = path.read_text()
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text) == {"accuracy": 0.5, "n": 8, "r2": None, "per_class": [1.0, None]}
@@ -258,9 +358,13 @@ def test_metrics_json_is_strict_json(tmp_path):
 def test_batch_summary_keeps_whole_numbers_whole_beside_a_failed_row(tmp_path):
     from harness.reports import write_batch_summary
 
-    rows = [{"run": "a", "model": "mlp", "epoch": 12, "params": 5082, "accuracy": 0.9},
-            {"run": "b", "model": "mlp", "status": "failed", "error": "no run.json"}]
-    write_batch_summary(tmp_path / "summary.csv", rows, primary_metric="accuracy", higher_is_better=True)
+    rows = [
+        {"run": "a", "model": "mlp", "epoch": 12, "params": 5082, "accuracy": 0.9},
+        {"run": "b", "model": "mlp", "status": "failed", "error": "no run.json"},
+    ]
+    write_batch_summary(
+        tmp_path / "summary.csv", rows, primary_metric="accuracy", higher_is_better=True
+    )
     table = pd.read_csv(tmp_path / "summary.csv", dtype=str, keep_default_na=False)
     assert table.loc[0, "epoch"] == "12" and table.loc[0, "params"] == "5082"
     assert table.loc[1, "epoch"] == "" and table.loc[1, "status"] == "failed"

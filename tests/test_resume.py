@@ -9,22 +9,57 @@ import pytest
 import train
 from tests.checkpoint_tools import assert_same_state, checkpoint_tensors
 
-MLP = ["--model", "mlp", "--set", "widths=16", "--set", "dropout_rate=0.3", "--schedule", "plateau",
-       "--early-stopping", "5", "--lr", "0.003", "--seed", "5"]
-GRU = ["--model", "gru", "--set", "units=8", "--set", "dropout_rate=0.2", "--schedule", "constant",
-       "--data-opt", "n_train=256", "--data-opt", "n_val=64", "--data-opt", "n_test=64", "--seed", "2"]
+MLP = [
+    "--model",
+    "mlp",
+    "--set",
+    "widths=16",
+    "--set",
+    "dropout_rate=0.3",
+    "--schedule",
+    "plateau",
+    "--early-stopping",
+    "5",
+    "--lr",
+    "0.003",
+    "--seed",
+    "5",
+]
+GRU = [
+    "--model",
+    "gru",
+    "--set",
+    "units=8",
+    "--set",
+    "dropout_rate=0.2",
+    "--schedule",
+    "constant",
+    "--data-opt",
+    "n_train=256",
+    "--data-opt",
+    "n_val=64",
+    "--data-opt",
+    "n_test=64",
+    "--seed",
+    "2",
+]
 
 
 def fit(argv, run_dir, *extra):
     assert train.main([*argv, "--run-dir", str(run_dir), *extra]) == 0
 
 
-@pytest.mark.parametrize("argv, total, first", [(MLP, 6, 3), (GRU, 3, 1)], ids=["mlp-dropout", "gru"])
+@pytest.mark.parametrize(
+    "argv, total, first", [(MLP, 6, 3), (GRU, 3, 1)], ids=["mlp-dropout", "gru"]
+)
 def test_resumed_run_is_bit_identical_to_a_straight_run(argv, total, first, tmp_path):
     fit(argv, tmp_path / "straight", "--epochs", str(total))
     fit(argv, tmp_path / "split", "--epochs", str(first))
     fit(["--resume"], tmp_path / "split", "--epochs", str(total))
-    straight, split = checkpoint_tensors(tmp_path / "straight"), checkpoint_tensors(tmp_path / "split")
+    straight, split = (
+        checkpoint_tensors(tmp_path / "straight"),
+        checkpoint_tensors(tmp_path / "split"),
+    )
     # Weights, optimizer slots and step, seed-generator state, early-stopping and plateau counters.
     assert any(key.startswith("rng/") for key in straight)
     assert any(key.startswith("callbacks/") for key in straight)
@@ -32,8 +67,9 @@ def test_resumed_run_is_bit_identical_to_a_straight_run(argv, total, first, tmp_
     history = pd.read_csv(tmp_path / "split" / "history.csv")
     assert history["epoch"].tolist() == list(range(1, total + 1))
     reference = pd.read_csv(tmp_path / "straight" / "history.csv")
-    pd.testing.assert_frame_equal(history.drop(columns="epoch_seconds"),
-                                  reference.drop(columns="epoch_seconds"))
+    pd.testing.assert_frame_equal(
+        history.drop(columns="epoch_seconds"), reference.drop(columns="epoch_seconds")
+    )
 
 
 def test_history_drops_rows_a_crash_left_beyond_the_checkpoint(tmp_path):
@@ -59,11 +95,14 @@ def test_best_checkpoint_and_value_carry_over_a_resume(tmp_path):
     assert manifest["best"]["value"] == pytest.approx(history["val_accuracy"].max())
     best = next(e for e in manifest["checkpoints"] if e["name"] == manifest["best"]["name"])
     assert history.loc[history["epoch"] == best["epoch"], "val_accuracy"].item() == pytest.approx(
-        history["val_accuracy"].max())
+        history["val_accuracy"].max()
+    )
     assert len(manifest["checkpoints"]) <= 2  # keep-last 1 plus keep-best 1
 
 
-def test_training_into_an_existing_run_without_resume_is_refused_and_touches_nothing(tmp_path, capsys):
+def test_training_into_an_existing_run_without_resume_is_refused_and_touches_nothing(
+    tmp_path, capsys
+):
     run_dir = tmp_path / "run"
     fit(MLP, run_dir, "--epochs", "1")
     before = {p.name: p.stat().st_mtime_ns for p in run_dir.rglob("*")}

@@ -16,22 +16,32 @@ def run_in_process(argv, tmp_path, monkeypatch, capsys):
     return code, err
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["--model", "lstn"], "unknown model 'lstn'; known: attention, cnn, gru, lstm, mlp, resnet, rnn"),
-    (["--model", "mlp", "--dataset", "digitz"], "digitz"),
-    (["--model", "mlp", "--optimizer", "adamx"], "unknown --optimizer 'adamx'"),
-    (["--model", "mlp", "--schedule", "linear"], "unknown --schedule 'linear'"),
-    (["--model", "mlp", "--epochs", "0"], "--epochs must be a positive whole number"),
-    (["--model", "mlp", "--batch-size", "0"], "--batch-size must be a positive whole number"),
-    (["--model", "mlp", "--lr", "0"], "--lr must be a positive number"),
-    (["--model", "mlp", "--lr", "fast"], "expected a number such as 0.001, got 'fast'"),
-    (["--model", "mlp", "--dataset", "csv:missing.csv", "--target", "y"], "missing.csv"),
-    (["--model", "cnn", "--dataset", "sine"], "sine"),
-    (["--model", "mlp", "--set", "colour=red"], "has no hyperparameter colour"),
-    (["--model", "mlp", "--batch-size", "64", "--steps-per-execution", "16"],
-     "--steps-per-execution 16 must divide the 20 steps of an epoch, e.g. one of 1, 2, 4, 5, 10, 20"),
-])
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(argv, fragment, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (
+            ["--model", "lstn"],
+            "unknown model 'lstn'; known: attention, cnn, gru, lstm, mlp, resnet, rnn",
+        ),
+        (["--model", "mlp", "--dataset", "digitz"], "digitz"),
+        (["--model", "mlp", "--optimizer", "adamx"], "unknown --optimizer 'adamx'"),
+        (["--model", "mlp", "--schedule", "linear"], "unknown --schedule 'linear'"),
+        (["--model", "mlp", "--epochs", "0"], "--epochs must be a positive whole number"),
+        (["--model", "mlp", "--batch-size", "0"], "--batch-size must be a positive whole number"),
+        (["--model", "mlp", "--lr", "0"], "--lr must be a positive number"),
+        (["--model", "mlp", "--lr", "fast"], "expected a number such as 0.001, got 'fast'"),
+        (["--model", "mlp", "--dataset", "csv:missing.csv", "--target", "y"], "missing.csv"),
+        (["--model", "cnn", "--dataset", "sine"], "sine"),
+        (["--model", "mlp", "--set", "colour=red"], "has no hyperparameter colour"),
+        (
+            ["--model", "mlp", "--batch-size", "64", "--steps-per-execution", "16"],
+            "--steps-per-execution 16 must divide the 20 steps of an epoch, e.g. one of 1, 2, 4, 5, 10, 20",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    argv, fragment, tmp_path, monkeypatch, capsys
+):
     code, err = run_in_process(argv, tmp_path, monkeypatch, capsys)
     assert code == 2
     assert err.count("\n") == 1 and fragment in err and "Traceback" not in err
@@ -39,27 +49,43 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(argv, fragment, tmp_
 
 
 def test_csv_without_the_target_column(tmp_path, monkeypatch, capsys):
-    (tmp_path / "table.csv").write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(30)))
-    code, err = run_in_process(["--model", "mlp", "--dataset", "csv:table.csv", "--target", "class"],
-                               tmp_path, monkeypatch, capsys)
+    (tmp_path / "table.csv").write_text(
+        "a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(30))
+    )
+    code, err = run_in_process(
+        ["--model", "mlp", "--dataset", "csv:table.csv", "--target", "class"],
+        tmp_path,
+        monkeypatch,
+        capsys,
+    )
     assert code == 2 and "class" in err and "label" in err and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]
 
 
 def test_run_dir_pointing_at_a_file(tmp_path, monkeypatch, capsys):
     (tmp_path / "taken").write_text("not a folder")
-    code, err = run_in_process(["--model", "mlp", "--run-dir", "taken"], tmp_path, monkeypatch, capsys)
+    code, err = run_in_process(
+        ["--model", "mlp", "--run-dir", "taken"], tmp_path, monkeypatch, capsys
+    )
     assert code == 2 and "is a file" in err
     assert (tmp_path / "taken").read_text() == "not a folder"
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["--model", "mlp", "--device", "gpu", "--epochs", "1"], "sees no GPU"),
-    (["--model", "lstn"], "unknown model"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--model", "mlp", "--device", "gpu", "--epochs", "1"], "sees no GPU"),
+        (["--model", "lstn"], "unknown model"),
+    ],
+)
 def test_real_process_exits_2_without_traceback(argv, fragment, tmp_path):
-    result = subprocess.run([sys.executable, str(REPO_ROOT / "train.py"), *argv], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "train.py"), *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and fragment in result.stderr
     assert "Traceback" not in result.stderr
@@ -67,10 +93,14 @@ def test_real_process_exits_2_without_traceback(argv, fragment, tmp_path):
 
 
 def test_help_and_list_models_answer_without_tensorflow(tmp_path):
-    code = ("import sys, runpy; sys.argv=['train.py','--list-models'];\n"
-            "try:\n runpy.run_path('train.py', run_name='__main__')\n"
-            "except SystemExit: pass\n"
-            "print('TF', 'tensorflow' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys, runpy; sys.argv=['train.py','--list-models'];\n"
+        "try:\n runpy.run_path('train.py', run_name='__main__')\n"
+        "except SystemExit: pass\n"
+        "print('TF', 'tensorflow' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+    )
     assert "lstm" in result.stdout and "sine" in result.stdout and "regression" in result.stdout
     assert result.stdout.strip().endswith("TF False")

@@ -12,15 +12,35 @@ from PIL import Image
 import train
 import zoo  # noqa: F401  (registers the custom layers for load_model)
 
-RUN_FILES = ("run.json", "history.csv", "training_curves.png", "model.keras", "summary.json",
-             "manifest.json")
+RUN_FILES = (
+    "run.json",
+    "history.csv",
+    "training_curves.png",
+    "model.keras",
+    "summary.json",
+    "manifest.json",
+)
 
 
 @pytest.fixture(scope="module")
 def mlp_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("runs") / "mlp"
-    code = train.main(["--model", "mlp", "--epochs", "2", "--set", "widths=16", "--batch-size", "64",
-                       "--seed", "3", "--run-dir", str(run_dir)])
+    code = train.main(
+        [
+            "--model",
+            "mlp",
+            "--epochs",
+            "2",
+            "--set",
+            "widths=16",
+            "--batch-size",
+            "64",
+            "--seed",
+            "3",
+            "--run-dir",
+            str(run_dir),
+        ]
+    )
     assert code == 0
     return run_dir
 
@@ -66,8 +86,23 @@ def test_curves_are_an_image(mlp_run):
 
 def test_regression_run_reports_mse(tmp_path):
     run_dir = tmp_path / "lstm"
-    assert train.main(["--model", "lstm", "--epochs", "1", "--set", "units=4", "--data-opt", "length=600",
-                       "--run-dir", str(run_dir)]) == 0
+    assert (
+        train.main(
+            [
+                "--model",
+                "lstm",
+                "--epochs",
+                "1",
+                "--set",
+                "units=4",
+                "--data-opt",
+                "length=600",
+                "--run-dir",
+                str(run_dir),
+            ]
+        )
+        == 0
+    )
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["task"] == "regression" and summary["monitor"] == "val_loss"
     assert summary["test"]["mse"] == summary["test"]["loss"] and "mae" in summary["test"]
@@ -76,8 +111,27 @@ def test_regression_run_reports_mse(tmp_path):
 def test_early_stopping_restores_the_best_checkpoint(tmp_path):
     run_dir = tmp_path / "es"
     # A rate this high makes validation accuracy collapse after the first epoch.
-    assert train.main(["--model", "mlp", "--epochs", "6", "--set", "widths=8", "--lr", "3",
-                       "--optimizer", "sgd", "--early-stopping", "1", "--run-dir", str(run_dir)]) == 0
+    assert (
+        train.main(
+            [
+                "--model",
+                "mlp",
+                "--epochs",
+                "6",
+                "--set",
+                "widths=8",
+                "--lr",
+                "3",
+                "--optimizer",
+                "sgd",
+                "--early-stopping",
+                "1",
+                "--run-dir",
+                str(run_dir),
+            ]
+        )
+        == 0
+    )
     summary = json.loads((run_dir / "summary.json").read_text())
     history = pd.read_csv(run_dir / "history.csv")
     best_epoch = int(history.loc[history["val_accuracy"].idxmax(), "epoch"])
@@ -89,10 +143,28 @@ def test_early_stopping_restores_the_best_checkpoint(tmp_path):
 
 def test_saved_model_does_not_augment_when_called_directly(tmp_path):
     run_dir = tmp_path / "augmented"
-    assert train.main(["--model", "cnn", "--epochs", "1", "--set", "filters=4,8", "--set", "dense_units=8",
-                       "--augment", "--run-dir", str(run_dir)]) == 0
+    assert (
+        train.main(
+            [
+                "--model",
+                "cnn",
+                "--epochs",
+                "1",
+                "--set",
+                "filters=4,8",
+                "--set",
+                "dense_units=8",
+                "--augment",
+                "--run-dir",
+                str(run_dir),
+            ]
+        )
+        == 0
+    )
     model = keras.saving.load_model(run_dir / "model.keras")
-    assert not any(layer.__class__.__name__.startswith("Random") for layer in model._flatten_layers())
+    assert not any(
+        layer.__class__.__name__.startswith("Random") for layer in model._flatten_layers()
+    )
     from harness.data import load_dataset
 
     x = load_dataset("digits", layout="image", seed=0).x_test[:32]

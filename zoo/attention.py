@@ -28,7 +28,10 @@ def _patch_tokens(inputs, *, model_dim, patch_size, window_patches):
     # patch boundary (on waveforms disjoint patches reached 0.965-0.977, twice as wide 0.983-0.988).
     # "same" padding zero-fills past both ends.
     tokens = keras.layers.Conv1D(
-        model_dim, patch_size * window_patches, strides=patch_size, padding="same",
+        model_dim,
+        patch_size * window_patches,
+        strides=patch_size,
+        padding="same",
         name="projection",
     )(inputs)
     return PositionalEmbedding(num_patches, name="positions")(tokens)
@@ -100,7 +103,9 @@ def attention(
     inputs = keras.Input(shape=input_shape)
     patch_size = positive_int("patch_size", patch_size)
     x = _patch_tokens(
-        inputs, model_dim=model_dim, patch_size=patch_size,
+        inputs,
+        model_dim=model_dim,
+        patch_size=patch_size,
         window_patches=positive_int("window_patches", window_patches),
     )
     for index in range(positive_int("num_blocks", num_blocks)):

@@ -130,9 +130,7 @@ class TransformerBlock(keras.layers.Layer):
         self.ff_norm.build(input_shape)
 
     def call(self, inputs, training=None, attention_mask=None):
-        attended = self.attention(
-            inputs, inputs, attention_mask=attention_mask, training=training
-        )
+        attended = self.attention(inputs, inputs, attention_mask=attention_mask, training=training)
         x = self.attention_norm(inputs + self.attention_dropout(attended, training=training))
         transformed = self.ff_output(self.ff_hidden(x))
         return self.ff_norm(x + self.ff_dropout(transformed, training=training))

@@ -8,7 +8,7 @@ inside each builder when a model is actually built.
 
 import dataclasses
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 from harness.errors import UsageError
 

@@ -21,9 +21,9 @@ def _conv_bn(x, channels, *, kernel_size=3, strides=1, relu=True):
     """Convolution, BatchNorm and (optionally) ReLU; the bias is left to BatchNorm's beta."""
     import keras
 
-    x = keras.layers.Conv2D(
-        channels, kernel_size, strides=strides, padding="same", use_bias=False
-    )(x)
+    x = keras.layers.Conv2D(channels, kernel_size, strides=strides, padding="same", use_bias=False)(
+        x
+    )
     return normalize_and_activate(x, batch_norm=True, relu=relu)
 
 

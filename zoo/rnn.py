@@ -23,7 +23,14 @@ def _stack_steps(inputs, *, patch_size):
 
 
 def recurrent_model(
-    layer_name, *, name, input_shape, num_outputs, task, units=(32,), dropout_rate=0.0,
+    layer_name,
+    *,
+    name,
+    input_shape,
+    num_outputs,
+    task,
+    units=(32,),
+    dropout_rate=0.0,
     patch_size=1,
 ):
     """Builds a stack of recurrent layers whose last state feeds the output head.

@@ -31,8 +31,8 @@ def load(*, layout: str, seed: int = 0, normalization: dict | None = None):
     Returns:
         The splits, standardised with training statistics.
     """
-    from sklearn.datasets import load_digits  # noqa: PLC0415 (slow import, only when loading)
-    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
 
     digits = load_digits()
     x_all, y_all = digits.data, digits.target.astype(np.int64)

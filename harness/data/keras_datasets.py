@@ -129,7 +129,7 @@ def read_raw(source: KerasSource) -> tuple:
 
 
 def _download(source: KerasSource, datasets_dir: str) -> tuple:
-    import keras  # noqa: PLC0415 (only a download needs Keras, and it is slow to import)
+    import keras
 
     try:
         return getattr(keras.datasets, source.name).load_data()

@@ -82,7 +82,7 @@ def load_dataset(spec, *, layout, seed=0, target=None, normalization=None, optio
         if options:
             raise UsageError(f"csv data takes no options; got {', '.join(options)}")
         _check_normalization(spec, normalization, ("table",))
-        from harness.data import csv_table  # noqa: PLC0415 (pandas is slow to import)
+        from harness.data import csv_table
 
         return csv_table.load(
             path, target=target, layout=layout, seed=seed, normalization=normalization
@@ -162,7 +162,7 @@ def prepare_inputs(x_raw, *, spec_name, layout, normalization):
     """Turns raw examples into model inputs as in training; see `harness.data`."""
     if spec_name.startswith(CSV_PREFIX):
         _check_normalization(spec_name, normalization, ("table",))
-        from harness.data import csv_table  # noqa: PLC0415 (pandas is slow to import)
+        from harness.data import csv_table
 
         csv_table.check_layout(layout)
         return csv_table.prepare(x_raw, normalization, spec_name)

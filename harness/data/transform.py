@@ -190,7 +190,7 @@ def split_off(n: int, size, seed: int, labels=None) -> tuple:
         Two index arrays in sklearn's shuffled order; no index is in both.
     """
     # sklearn takes a second to import; listing data sets should not wait for it.
-    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+    from sklearn.model_selection import train_test_split
 
     count = int(round(size * n)) if isinstance(size, float) else int(size)
     stratify = labels if labels is not None and _can_stratify(labels, count) else None

@@ -33,8 +33,9 @@ def annotate_cells(axes, lines_per_cell, colours, *, font_size: float) -> PathCo
     """
     # Outlines are in ems; dpi_scale_trans follows the dpi the figure is saved at.
     ems_to_pixels = Affine2D().scale(font_size / 72.0) + axes.figure.dpi_scale_trans
-    collection = PathCollection([], offset_transform=axes.transData, transform=ems_to_pixels,
-                                linewidths=0)
+    collection = PathCollection(
+        [], offset_transform=axes.transData, transform=ems_to_pixels, linewidths=0
+    )
     set_cell_text(collection, lines_per_cell, colours)
     axes.add_collection(collection, autolim=False)
     return collection
@@ -55,7 +56,9 @@ def cell_path(lines: tuple) -> Path:
     # Baselines placed so that a block of digit-high lines is centred vertically.
     top_baseline = ((len(lines) - 1) * LINE_SPACING - digit_height) / 2
     parts = [_line(line) for line in lines]
-    vertices = [part[0] + (0.0, top_baseline - index * LINE_SPACING) for index, part in enumerate(parts)]
+    vertices = [
+        part[0] + (0.0, top_baseline - index * LINE_SPACING) for index, part in enumerate(parts)
+    ]
     return Path(np.concatenate(vertices), np.concatenate([part[1] for part in parts]))
 
 

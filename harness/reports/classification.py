@@ -30,8 +30,9 @@ _COLORBAR_LABELS = {
 }
 
 
-def write_classification_report(out_dir, *, y_true, probabilities, class_names, normalize="true",
-                                index=None, y_pred=None) -> dict:
+def write_classification_report(
+    out_dir, *, y_true, probabilities, class_names, normalize="true", index=None, y_pred=None
+) -> dict:
     """Writes the classification report files into `out_dir`, each one atomically.
 
     Files (read them with `pd.read_csv(path, index_col=0)`, except predictions.csv):
@@ -79,19 +80,25 @@ def write_classification_report(out_dir, *, y_true, probabilities, class_names, 
     out_dir = Path(out_dir)
     counts = metrics.confusion_matrix(y_true, y_pred, labels=labels)
     normalized = metrics.confusion_matrix(y_true, y_pred, labels=labels, normalize=normalize)
-    report = metrics.classification_report(y_true, y_pred, labels=labels, target_names=class_names,
-                                           output_dict=True, zero_division=0)
+    report = metrics.classification_report(
+        y_true, y_pred, labels=labels, target_names=class_names, output_dict=True, zero_division=0
+    )
     _write_csv(_matrix_frame(counts, class_names), out_dir / "confusion_matrix.csv")
     _write_csv(_matrix_frame(normalized, class_names), out_dir / "confusion_matrix_normalized.csv")
-    _write_csv(_report_frame(report, class_names, len(y_true)),
-               out_dir / "classification_report.csv")
+    _write_csv(
+        _report_frame(report, class_names, len(y_true)), out_dir / "classification_report.csv"
+    )
     predictions = _predictions_frame(index, y_true, y_pred, probabilities, class_names)
     _write_csv(predictions, out_dir / "predictions.csv", index=False)
     headline = _headline(report, y_true, probabilities, labels)
     png = confusion_matrix_png(
-        counts, normalized, class_names, colorbar_label=_COLORBAR_LABELS[normalize],
+        counts,
+        normalized,
+        class_names,
+        colorbar_label=_COLORBAR_LABELS[normalize],
         title=f"Confusion matrix (n={len(y_true)}, accuracy={headline['accuracy']:.3f})",
-        vmax=max(float(normalized.max()), 1e-12) if normalize == "all" else 1.0)
+        vmax=max(float(normalized.max()), 1e-12) if normalize == "all" else 1.0,
+    )
     write_bytes_atomic(out_dir / "confusion_matrix.png", png)
     return headline
 
@@ -105,8 +112,10 @@ def _check_class_names(class_names) -> list:
         raise UsageError(f"class names must be unique; repeated: {duplicates}")
     reserved = [name for name in names if name in RESERVED_ROW_NAMES]
     if reserved:
-        raise UsageError(f"class names {reserved} clash with the report rows "
-                         f"{list(RESERVED_ROW_NAMES)}; rename those classes")
+        raise UsageError(
+            f"class names {reserved} clash with the report rows "
+            f"{list(RESERVED_ROW_NAMES)}; rename those classes"
+        )
     return names
 
 
@@ -121,8 +130,9 @@ def _as_class_ids(values, what: str, num_classes: int) -> np.ndarray:
     if values.dtype.kind not in "iu":
         raise ValueError(f"{what} must hold integer class ids; got dtype {values.dtype}")
     if values.size and (values.min() < 0 or values.max() >= num_classes):
-        raise ValueError(f"{what} ids must lie in 0..{num_classes - 1}; "
-                         f"got {values.min()}..{values.max()}")
+        raise ValueError(
+            f"{what} ids must lie in 0..{num_classes - 1}; got {values.min()}..{values.max()}"
+        )
     return values.astype(np.int64)
 
 
@@ -149,8 +159,10 @@ def _check_probabilities(probabilities, num_examples: int, num_classes: int) -> 
         positive = probabilities.reshape(-1)
         probabilities = np.stack([1.0 - positive, positive], axis=1)
     if probabilities.shape != (num_examples, num_classes):
-        raise ValueError(f"probabilities must have shape {(num_examples, num_classes)}; "
-                         f"got {probabilities.shape}")
+        raise ValueError(
+            f"probabilities must have shape {(num_examples, num_classes)}; "
+            f"got {probabilities.shape}"
+        )
     if not np.all(np.isfinite(probabilities)):
         raise ValueError("probabilities hold NaN or infinite values")
     # A float32 softmax row misses 1 by about 1e-7, which sklearn's float64 check reports as
@@ -182,8 +194,12 @@ def _matrix_frame(matrix, class_names) -> pd.DataFrame:
 
 def _report_frame(report: dict, class_names, n: int) -> pd.DataFrame:
     rows = {name: report[name] for name in class_names}
-    rows["accuracy"] = {"precision": np.nan, "recall": np.nan, "f1-score": report["accuracy"],
-                        "support": n}
+    rows["accuracy"] = {
+        "precision": np.nan,
+        "recall": np.nan,
+        "f1-score": report["accuracy"],
+        "support": n,
+    }
     rows["macro avg"] = report["macro avg"]
     rows["weighted avg"] = report["weighted avg"]
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=REPORT_COLUMNS)
@@ -194,8 +210,14 @@ def _report_frame(report: dict, class_names, n: int) -> pd.DataFrame:
 
 def _predictions_frame(index, y_true, y_pred, probabilities, class_names) -> pd.DataFrame:
     names = np.asarray(class_names, dtype=object)
-    columns = {"index": index, "y_true": names[y_true], "y_pred": names[y_pred],
-               "y_true_id": y_true, "y_pred_id": y_pred, "correct": y_true == y_pred}
+    columns = {
+        "index": index,
+        "y_true": names[y_true],
+        "y_pred": names[y_pred],
+        "y_true_id": y_true,
+        "y_pred_id": y_pred,
+        "correct": y_true == y_pred,
+    }
     if probabilities is not None:
         columns["confidence"] = probabilities[np.arange(len(y_pred)), y_pred]
         for class_id, name in enumerate(class_names):

@@ -53,8 +53,9 @@ class _Heatmap:
     background: object = None  # the rendering of everything else
 
 
-def confusion_matrix_figure(counts, normalized, class_names, *, title: str, colorbar_label: str,
-                            vmax: float = 1.0):
+def confusion_matrix_figure(
+    counts, normalized, class_names, *, title: str, colorbar_label: str, vmax: float = 1.0
+):
     """Draws an annotated confusion-matrix heatmap.
 
     Each cell with examples shows its count and, below it, its normalised value; a cell without
@@ -73,12 +74,14 @@ def confusion_matrix_figure(counts, normalized, class_names, *, title: str, colo
     Returns:
         The `matplotlib.figure.Figure`, sized to its content.
     """
-    return _build(counts, normalized, class_names, title=title, colorbar_label=colorbar_label,
-                  vmax=vmax).figure
+    return _build(
+        counts, normalized, class_names, title=title, colorbar_label=colorbar_label, vmax=vmax
+    ).figure
 
 
-def confusion_matrix_png(counts, normalized, class_names, *, title: str, colorbar_label: str,
-                         vmax: float = 1.0) -> bytes:
+def confusion_matrix_png(
+    counts, normalized, class_names, *, title: str, colorbar_label: str, vmax: float = 1.0
+) -> bytes:
     """The PNG file of `confusion_matrix_figure` called with the same arguments.
 
     A figure kept from an earlier call with the same class names, colour-bar label and vmax is
@@ -94,8 +97,14 @@ def confusion_matrix_png(counts, normalized, class_names, *, title: str, colorba
                 heatmap = None  # a new figure would be laid out differently
         _COUNTS["misses" if heatmap is None else "hits"] += 1
         if heatmap is None:
-            heatmap = _build(counts, normalized, class_names, title=title,
-                             colorbar_label=colorbar_label, vmax=vmax)
+            heatmap = _build(
+                counts,
+                normalized,
+                class_names,
+                title=title,
+                colorbar_label=colorbar_label,
+                vmax=vmax,
+            )
             _render_static(heatmap)
         _KEPT[key] = heatmap
         while len(_KEPT) > MAX_KEPT_FIGURES:
@@ -110,35 +119,53 @@ def kept_figures_info() -> KeptFigures:
         return KeptFigures(_COUNTS["hits"], _COUNTS["misses"], MAX_KEPT_FIGURES, len(_KEPT))
 
 
-def _build(counts, normalized, class_names, *, title: str, colorbar_label: str,
-           vmax: float) -> _Heatmap:
+def _build(
+    counts, normalized, class_names, *, title: str, colorbar_label: str, vmax: float
+) -> _Heatmap:
     num_classes = len(class_names)
     figure = Figure(dpi=DPI)
     FigureCanvasAgg(figure)  # a renderer to measure the labels with before drawing
-    axes, colorbar_axes = figure.add_axes((0.1, 0.1, 0.7, 0.8)), figure.add_axes((0.85, 0.1, 0.05, 0.8))
+    axes, colorbar_axes = (
+        figure.add_axes((0.1, 0.1, 0.7, 0.8)),
+        figure.add_axes((0.85, 0.1, 0.05, 0.8)),
+    )
     # One quadrilateral per cell, centred on (column, row) as imshow would place it. Agg fills
     # the k*k quads in one call; imshow resampled the matrix to every pixel of the plot, 24 ms
     # of a 10-class PNG.
     edges = np.arange(num_classes + 1) - 0.5
-    colours = axes.pcolormesh(edges, edges, np.asarray(normalized, dtype=float), cmap=COLORMAP,
-                              norm=Normalize(0.0, vmax))
+    colours = axes.pcolormesh(
+        edges, edges, np.asarray(normalized, dtype=float), cmap=COLORMAP, norm=Normalize(0.0, vmax)
+    )
     axes.set(xlim=(edges[0], edges[-1]), ylim=(edges[-1], edges[0]), aspect="equal")
     font_size = _cell_font_size(num_classes)
     cells = annotate_cells(axes, *_cell_text(counts, normalized, vmax), font_size=font_size)
     labels = [_short(name) for name in class_names]
     tick_size = max(font_size, 7.0)
     crowded = num_classes > 6 or max(len(label) for label in labels) > 8
-    axes.set_xticks(range(num_classes), labels=labels, rotation=45 if crowded else 0,
-                    ha="right" if crowded else "center", rotation_mode="anchor",
-                    fontsize=tick_size)
+    axes.set_xticks(
+        range(num_classes),
+        labels=labels,
+        rotation=45 if crowded else 0,
+        ha="right" if crowded else "center",
+        rotation_mode="anchor",
+        fontsize=tick_size,
+    )
     axes.set_yticks(range(num_classes), labels=labels, fontsize=tick_size)
     axes.set_xlabel("predicted class")
     axes.set_ylabel("true class")
     axes.set_title(title)
-    figure.colorbar(ScalarMappable(norm=Normalize(0.0, vmax), cmap=COLORMAP), cax=colorbar_axes,
-                    label=colorbar_label)
-    heatmap = _Heatmap(figure, colours, cells, vmax=vmax,
-                       plot_inches=float(np.clip(0.6 * num_classes + 1.0, 3.5, 13.5)))
+    figure.colorbar(
+        ScalarMappable(norm=Normalize(0.0, vmax), cmap=COLORMAP),
+        cax=colorbar_axes,
+        label=colorbar_label,
+    )
+    heatmap = _Heatmap(
+        figure,
+        colours,
+        cells,
+        vmax=vmax,
+        plot_inches=float(np.clip(0.6 * num_classes + 1.0, 3.5, 13.5)),
+    )
     _fit_layout(heatmap)
     return heatmap
 
@@ -203,15 +230,23 @@ def _fit_layout(heatmap: _Heatmap) -> None:
     height = bottom + plot_inches + top
     figure.set_size_inches(width, height)
     axes.set_position((left / width, bottom / height, plot_inches / width, plot_inches / height))
-    colorbar_axes.set_position(((left + plot_inches + gap) / width, bottom / height,
-                                COLORBAR_WIDTH_INCHES / width, plot_inches / height))
+    colorbar_axes.set_position(
+        (
+            (left + plot_inches + gap) / width,
+            bottom / height,
+            COLORBAR_WIDTH_INCHES / width,
+            plot_inches / height,
+        )
+    )
 
 
 def _render_static(heatmap: _Heatmap) -> None:
     # Renders the figure without the artists that change, keeps that, and shows them again.
     figure = heatmap.figure
     axes = figure.axes[0]
-    tick_marks = [tick.tick1line for axis in (axes.xaxis, axes.yaxis) for tick in axis.get_major_ticks()]
+    tick_marks = [
+        tick.tick1line for axis in (axes.xaxis, axes.yaxis) for tick in axis.get_major_ticks()
+    ]
     # In the order of a whole draw (zorder, then insertion): colours, numbers, frame, tick
     # marks, title. The tick labels, drawn into the background, sit apart from the marks.
     changing = [heatmap.colours, heatmap.cells, *axes.spines.values(), *tick_marks, axes.title]

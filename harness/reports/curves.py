@@ -37,8 +37,10 @@ def plot_training_curves(history_csv_path, out_png, *, metric: str | None = None
     """
     history = pd.read_csv(history_csv_path)
     if "epoch" not in history.columns or history.empty:
-        raise UsageError(f"{history_csv_path} needs an 'epoch' column and at least one row; "
-                         f"got columns {list(history.columns)} and {len(history)} rows")
+        raise UsageError(
+            f"{history_csv_path} needs an 'epoch' column and at least one row; "
+            f"got columns {list(history.columns)} and {len(history)} rows"
+        )
     panels = _panels(list(history.columns), metric)
     if not panels:
         raise UsageError(f"nothing to plot in {history_csv_path}; columns: {list(history.columns)}")

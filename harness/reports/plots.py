@@ -33,8 +33,11 @@ def label_overhangs(axes, renderer, *, title: bool = True) -> np.ndarray:
     """
     box = axes.get_window_extent(renderer)
     # An axis without labels has no box, and an empty title's box sits at the origin.
-    parts = [axes.xaxis.get_tightbbox(renderer), axes.yaxis.get_tightbbox(renderer),
-             axes.title.get_window_extent(renderer) if title and axes.get_title() else None]
+    parts = [
+        axes.xaxis.get_tightbbox(renderer),
+        axes.yaxis.get_tightbbox(renderer),
+        axes.title.get_window_extent(renderer) if title and axes.get_title() else None,
+    ]
     reach = Bbox.union([box] + [part for part in parts if part is not None])
     pixels = [box.x0 - reach.x0, box.y0 - reach.y0, reach.x1 - box.x1, reach.y1 - box.y1]
     return np.maximum(pixels, 0.0) / axes.figure.dpi
@@ -50,8 +53,13 @@ def _fit_stacked(figure, upper, lower) -> None:
     width, height = figure.get_size_inches()
     panels = height - top - bottom
     # subplots_adjust takes the gap as a fraction of the mean panel height.
-    figure.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height,
-                           top=1 - top / height, hspace=2 * gap / (panels - gap))
+    figure.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        hspace=2 * gap / (panels - gap),
+    )
 
 
 def regression_figure(x_values, y_true, y_pred, *, x_label: str, title: str):
@@ -76,8 +84,15 @@ def regression_figure(x_values, y_true, y_pred, *, x_label: str, title: str):
     for output, colour in enumerate(colours):
         suffix = f" (output {output})" if y_true.shape[1] > 1 else ""
         top.plot(x_values, y_true[:, output], color=colour, marker=marker, label="true" + suffix)
-        top.plot(x_values, y_pred[:, output], color=colour, linestyle="--", marker=marker,
-                 alpha=0.8, label="predicted" + suffix)
+        top.plot(
+            x_values,
+            y_pred[:, output],
+            color=colour,
+            linestyle="--",
+            marker=marker,
+            alpha=0.8,
+            label="predicted" + suffix,
+        )
         bottom.plot(x_values, y_pred[:, output] - y_true[:, output], color=colour, marker=marker)
     bottom.axhline(0.0, color="grey", linewidth=0.8)
     if y_true.shape[1] > MAX_PLOTTED_OUTPUTS:

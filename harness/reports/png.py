@@ -35,7 +35,9 @@ def encode_png(rgba, *, dpi: float) -> bytes:
     """
     pixels = np.asarray(rgba)
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 4:
-        raise ValueError(f"expected (height, width, 4) uint8 pixels; got {pixels.dtype} {pixels.shape}")
+        raise ValueError(
+            f"expected (height, width, 4) uint8 pixels; got {pixels.dtype} {pixels.shape}"
+        )
     height, width = pixels.shape[:2]
     rows = pixels.reshape(height, width * 4)
     filtered = np.empty((height, width * 4 + 1), dtype=np.uint8)
@@ -46,14 +48,16 @@ def encode_png(rgba, *, dpi: float) -> bytes:
     pixels_per_metre = round(dpi / METRES_PER_INCH)
     # 8 bits per channel, colour type 6 (RGBA), deflate, adaptive filtering, no interlacing.
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return b"".join([
-        SIGNATURE,
-        _chunk(b"IHDR", header),
-        _chunk(b"tEXt", b"Software\x00" + SOFTWARE.encode("latin-1")),
-        _chunk(b"pHYs", struct.pack(">IIB", pixels_per_metre, pixels_per_metre, 1)),
-        _chunk(b"IDAT", zlib.compress(filtered.data, ZLIB_LEVEL)),
-        _chunk(b"IEND", b""),
-    ])
+    return b"".join(
+        [
+            SIGNATURE,
+            _chunk(b"IHDR", header),
+            _chunk(b"tEXt", b"Software\x00" + SOFTWARE.encode("latin-1")),
+            _chunk(b"pHYs", struct.pack(">IIB", pixels_per_metre, pixels_per_metre, 1)),
+            _chunk(b"IDAT", zlib.compress(filtered.data, ZLIB_LEVEL)),
+            _chunk(b"IEND", b""),
+        ]
+    )
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -62,6 +66,8 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 def figure_png(figure) -> bytes:
     """Draws `figure` on an Agg canvas and returns the PNG bytes: the pixels savefig would write."""
-    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    canvas = (
+        figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    )
     canvas.draw()
     return encode_png(canvas.buffer_rgba(), dpi=figure.dpi)

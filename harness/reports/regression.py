@@ -47,8 +47,10 @@ def write_regression_report(out_dir, *, y_true, y_pred, index=None) -> dict:
     out_dir = Path(out_dir)
     rows = [{"output": "all", **_metrics_row(y_true, y_pred)}]
     if num_outputs > 1:
-        rows += [{"output": str(output), **_metrics_row(y_true[:, [output]], y_pred[:, [output]])}
-                 for output in range(num_outputs)]
+        rows += [
+            {"output": str(output), **_metrics_row(y_true[:, [output]], y_pred[:, [output]])}
+            for output in range(num_outputs)
+        ]
     report = pd.DataFrame(rows, columns=["output"] + METRIC_COLUMNS)
     write_text_atomic(out_dir / "regression_report.csv", report.to_csv(index=False))
     predictions = _predictions_frame(index_values, y_true, y_pred)
@@ -56,9 +58,13 @@ def write_regression_report(out_dir, *, y_true, y_pred, index=None) -> dict:
     headline = rows[0]
     x_values, x_label = numeric_axis(index, num_examples)
     figure = regression_figure(
-        x_values, y_true, y_pred, x_label=x_label,
+        x_values,
+        y_true,
+        y_pred,
+        x_label=x_label,
         title=f"Predicted vs true (n={num_examples}, rmse={headline['rmse']:.4g}, "
-              f"r2={headline['r2']:.3f})")
+        f"r2={headline['r2']:.3f})",
+    )
     save_figure_atomic(figure, out_dir / "predictions.png")
     return {name: headline[name] for name in METRIC_COLUMNS}
 
@@ -70,8 +76,10 @@ def _as_targets(y_true, y_pred):
     y_true = y_true.reshape(-1, 1) if y_true.ndim == 1 else y_true
     y_pred = y_pred.reshape(-1, 1) if y_pred.ndim == 1 else y_pred
     if y_true.ndim != 2 or y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must both be (n,) or (n, k) of one shape; "
-                         f"got {y_true.shape} and {y_pred.shape}")
+        raise ValueError(
+            f"y_true and y_pred must both be (n,) or (n, k) of one shape; "
+            f"got {y_true.shape} and {y_pred.shape}"
+        )
     if len(y_true) == 0:
         raise ValueError("no examples to report on: y_true is empty")
     return y_true, y_pred
@@ -80,8 +88,9 @@ def _as_targets(y_true, y_pred):
 def _metrics_row(y_true, y_pred) -> dict:
     mse = float(metrics.mean_squared_error(y_true, y_pred))
     # sklearn's max_error takes one output at a time.
-    worst = max(metrics.max_error(y_true[:, output], y_pred[:, output])
-                for output in range(y_true.shape[1]))
+    worst = max(
+        metrics.max_error(y_true[:, output], y_pred[:, output]) for output in range(y_true.shape[1])
+    )
     return {
         "mse": mse,
         # sqrt(mse) rather than sklearn's root_mean_squared_error: the same for one output, it
@@ -97,13 +106,21 @@ def _metrics_row(y_true, y_pred) -> dict:
 def _predictions_frame(index, y_true, y_pred) -> pd.DataFrame:
     num_examples, num_outputs = y_true.shape
     if num_outputs == 1:
-        return pd.DataFrame({"index": index, "y_true": y_true[:, 0], "y_pred": y_pred[:, 0],
-                             "error": y_pred[:, 0] - y_true[:, 0]})
+        return pd.DataFrame(
+            {
+                "index": index,
+                "y_true": y_true[:, 0],
+                "y_pred": y_pred[:, 0],
+                "error": y_pred[:, 0] - y_true[:, 0],
+            }
+        )
     # Row-major ravel walks example by example, matching the repeated index and tiled output.
-    return pd.DataFrame({
-        "index": np.repeat(index, num_outputs),
-        "output": np.tile(np.arange(num_outputs), num_examples),
-        "y_true": y_true.ravel(),
-        "y_pred": y_pred.ravel(),
-        "error": (y_pred - y_true).ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "index": np.repeat(index, num_outputs),
+            "output": np.tile(np.arange(num_outputs), num_examples),
+            "y_true": y_true.ravel(),
+            "y_pred": y_pred.ravel(),
+            "error": (y_pred - y_true).ravel(),
+        }
+    )

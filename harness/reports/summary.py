@@ -42,11 +42,13 @@ def _strict_json(value):
         return None
     return value
 
+
 INTEGER_COLUMNS = ("epoch", "step", "params", "n")
 
 
-def write_batch_summary(path, rows: list[dict], *, primary_metric: str,
-                        higher_is_better: bool) -> pd.DataFrame:
+def write_batch_summary(
+    path, rows: list[dict], *, primary_metric: str, higher_is_better: bool
+) -> pd.DataFrame:
     """Writes one CSV row per evaluated run and checkpoint, best first, atomically.
 
     Columns: run, model, dataset, checkpoint, epoch, params, then every other key found in the
@@ -100,8 +102,10 @@ def _ranked(frame: pd.DataFrame, primary_metric: str, higher_is_better: bool) ->
     if is_ok.any() and not is_scored.any():
         fixed = LEADING_COLUMNS + TRAILING_COLUMNS
         known = [column for column in frame.columns if column not in fixed]
-        raise UsageError(f"primary metric {primary_metric!r} is in no successful row; "
-                         f"known: {', '.join(known) or 'none'}")
+        raise UsageError(
+            f"primary metric {primary_metric!r} is in no successful row; "
+            f"known: {', '.join(known) or 'none'}"
+        )
     group = np.where(is_scored, 0, np.where(is_ok, 1, 2))
     sort_key = np.nan_to_num(-score if higher_is_better else score, nan=0.0)
     # np.lexsort sorts by its last key first; the position key keeps ties in the order given.
