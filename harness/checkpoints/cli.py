@@ -25,8 +25,13 @@ EXIT_DAMAGED = 1
 
 def _add_list(subparsers) -> None:
     parser = subparsers.add_parser("list", help="table of each run's checkpoints")
-    parser.add_argument("paths", nargs="*", default=[DEFAULT_ROOT], metavar="PATH",
-                        help=f"run folders or folders of runs, any depth (default: {DEFAULT_ROOT}/)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=[DEFAULT_ROOT],
+        metavar="PATH",
+        help=f"run folders or folders of runs, any depth (default: {DEFAULT_ROOT}/)",
+    )
     parser.set_defaults(run=_run_list)
 
 
@@ -42,7 +47,9 @@ def _run_list(args) -> int:
 def _add_show(subparsers) -> None:
     parser = subparsers.add_parser("show", help="one checkpoint's manifest entry and variables")
     parser.add_argument("run_dir", metavar="RUN")
-    parser.add_argument("which", nargs="?", default="latest", metavar="CKPT", help=f"{NAMES_HELP} (default: latest)")
+    parser.add_argument(
+        "which", nargs="?", default="latest", metavar="CKPT", help=f"{NAMES_HELP} (default: latest)"
+    )
     parser.set_defaults(run=_run_show)
 
 
@@ -54,8 +61,10 @@ def _run_show(args) -> int:
     try:
         variables = tf.train.list_variables(str(manifest.run_dir / entry["prefix"]))
     except tf.errors.OpError as error:
-        raise UsageError(f"cannot read {entry['name']} ({error.message.splitlines()[0]}); "
-                         f"check it with: python -m harness.checkpoints verify {manifest.run_dir}") from None
+        raise UsageError(
+            f"cannot read {entry['name']} ({error.message.splitlines()[0]}); "
+            f"check it with: python -m harness.checkpoints verify {manifest.run_dir}"
+        ) from None
     print(f"variables ({len(variables)}):")
     for key, shape in variables:
         print(f"  {key}  {list(shape)}")
@@ -63,7 +72,9 @@ def _run_show(args) -> int:
 
 
 def _add_verify(subparsers) -> None:
-    parser = subparsers.add_parser("verify", help="check every file against its SHA-256 (exit 1 if damaged)")
+    parser = subparsers.add_parser(
+        "verify", help="check every file against its SHA-256 (exit 1 if damaged)"
+    )
     parser.add_argument("run_dirs", nargs="+", metavar="RUN")
     parser.set_defaults(run=_run_verify)
 
@@ -83,17 +94,35 @@ def _run_verify(args) -> int:
 
 
 def _add_prune(subparsers) -> None:
-    parser = subparsers.add_parser("prune", help="apply a retention policy now (monitor and mode from the manifest)")
+    parser = subparsers.add_parser(
+        "prune", help="apply a retention policy now (monitor and mode from the manifest)"
+    )
     parser.add_argument("run_dir", metavar="RUN")
-    parser.add_argument("--keep-last", type=int, required=True, metavar="N", help="newest epoch-end checkpoints to keep")
-    parser.add_argument("--keep-best", type=int, required=True, metavar="K", help="best checkpoints by the monitor to keep")
+    parser.add_argument(
+        "--keep-last",
+        type=int,
+        required=True,
+        metavar="N",
+        help="newest epoch-end checkpoints to keep",
+    )
+    parser.add_argument(
+        "--keep-best",
+        type=int,
+        required=True,
+        metavar="K",
+        help="best checkpoints by the monitor to keep",
+    )
     parser.add_argument("--keep-every", type=int, metavar="E", help="also keep every E-th epoch")
     parser.set_defaults(run=_run_prune)
 
 
 def _run_prune(args) -> int:
-    policy = RetentionPolicy.from_json(load_run(args.run_dir).policy or {}, keep_last=args.keep_last,
-                                       keep_best=args.keep_best, keep_every=args.keep_every)
+    policy = RetentionPolicy.from_json(
+        load_run(args.run_dir).policy or {},
+        keep_last=args.keep_last,
+        keep_best=args.keep_best,
+        keep_every=args.keep_every,
+    )
     import_tensorflow()
     with RunLock(args.run_dir):
         # Read again under the lock: a trainer that just finished may have changed it.
@@ -110,9 +139,15 @@ def _run_prune(args) -> int:
 def _add_export(subparsers) -> None:
     parser = subparsers.add_parser("export", help="write a checkpoint as .keras (and a SavedModel)")
     parser.add_argument("run_dir", metavar="RUN")
-    parser.add_argument("--checkpoint", default="best", metavar="CKPT", help=f"{NAMES_HELP} (default: best)")
-    parser.add_argument("--out", metavar="FILE.keras", help="default: RUN/export/<checkpoint>.keras")
-    parser.add_argument("--saved-model", metavar="DIR", help="also export a TensorFlow SavedModel here")
+    parser.add_argument(
+        "--checkpoint", default="best", metavar="CKPT", help=f"{NAMES_HELP} (default: best)"
+    )
+    parser.add_argument(
+        "--out", metavar="FILE.keras", help="default: RUN/export/<checkpoint>.keras"
+    )
+    parser.add_argument(
+        "--saved-model", metavar="DIR", help="also export a TensorFlow SavedModel here"
+    )
     parser.set_defaults(run=_run_export)
 
 
@@ -120,8 +155,9 @@ def _run_export(args) -> int:
     from harness.checkpoints.export import export_checkpoint
 
     load_run(args.run_dir)  # a missing or foreign folder is refused before TensorFlow loads
-    result = export_checkpoint(args.run_dir, args.checkpoint, keras_path=args.out,
-                               saved_model_dir=args.saved_model)
+    result = export_checkpoint(
+        args.run_dir, args.checkpoint, keras_path=args.out, saved_model_dir=args.saved_model
+    )
     print(f"exported {result['checkpoint']} (epoch {result['epoch']}) to {result['keras']}")
     if result["saved_model"]:
         print(f"SavedModel for serving: {result['saved_model']}")
@@ -135,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand of SUBCOMMANDS."""
     parser = argparse.ArgumentParser(
         prog="python -m harness.checkpoints",
-        description=f"Inspect and manage the checkpoints of run folders. Checkpoint names: {NAMES_HELP}.")
+        description=f"Inspect and manage the checkpoints of run folders. Checkpoint names: {NAMES_HELP}.",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_subcommand in SUBCOMMANDS:
         add_subcommand(subparsers)

@@ -43,8 +43,12 @@ def export_checkpoint(run_dir, which="best", *, keras_path=None, saved_model_dir
     save_model_atomic(model, keras_path)
     if saved_model_dir is not None:
         _export_saved_model(model, Path(saved_model_dir))
-    return {"checkpoint": name, "epoch": restored.checkpoint["epoch"], "keras": str(keras_path),
-            "saved_model": str(saved_model_dir) if saved_model_dir else None}
+    return {
+        "checkpoint": name,
+        "epoch": restored.checkpoint["epoch"],
+        "keras": str(keras_path),
+        "saved_model": str(saved_model_dir) if saved_model_dir else None,
+    }
 
 
 def _export_saved_model(model, target: Path) -> None:

@@ -39,7 +39,9 @@ def check_fits(checkpoint, prefix: str, name: str) -> None:
     shapes = reader.get_variable_to_shape_map()
     graph = trackable_object_graph_pb2.TrackableObjectGraph()
     graph.ParseFromString(reader.get_tensor(_GRAPH_KEY))
-    children = [{child.local_name: child.node_id for child in node.children} for node in graph.nodes]
+    children = [
+        {child.local_name: child.node_id for child in node.children} for node in graph.nodes
+    ]
     keys = [_value_key(node) for node in graph.nodes]
 
     problems, matched = [], set()
@@ -74,8 +76,14 @@ def _label(paths: list[tuple]) -> str:
 
 
 def _value_key(node) -> str | None:
-    return next((attribute.checkpoint_key for attribute in node.attributes
-                 if attribute.name == _VALUE_ATTRIBUTE), None)
+    return next(
+        (
+            attribute.checkpoint_key
+            for attribute in node.attributes
+            if attribute.name == _VALUE_ATTRIBUTE
+        ),
+        None,
+    )
 
 
 def _walk(children: list[dict], path: tuple) -> int | None:
@@ -107,8 +115,11 @@ def _live_variables(root):
                 continue
             paths[id(child)], objects[id(child)] = [path], child
             queue.append(child)
-    return [(obj, paths[key]) for key, obj in objects.items()
-            if _is_variable(obj) and paths[key][0][0] not in _IGNORED]
+    return [
+        (obj, paths[key])
+        for key, obj in objects.items()
+        if _is_variable(obj) and paths[key][0][0] not in _IGNORED
+    ]
 
 
 def _graph_variables(children: list[dict], keys: list) -> list[tuple[int, list[tuple]]]:

@@ -34,7 +34,10 @@ def record_files(run_dir, prefix: str) -> dict:
     # files when asked for ckpt-4.
     paths = [index, *sorted(base.parent.glob(base.name + ".data-?????-of-?????"))]
     return {
-        path.relative_to(run_dir).as_posix(): {"bytes": path.stat().st_size, "sha256": sha256_of(path)}
+        path.relative_to(run_dir).as_posix(): {
+            "bytes": path.stat().st_size,
+            "sha256": sha256_of(path),
+        }
         for path in paths
     }
 

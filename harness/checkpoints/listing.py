@@ -40,7 +40,7 @@ def human_size(count: int) -> str:
 
 
 def format_metrics(metrics: dict, monitor: str) -> str:
-    """"val_loss=0.3100 loss=0.5000", the monitor first."""
+    """ "val_loss=0.3100 loss=0.5000", the monitor first."""
     names = sorted(metrics, key=lambda name: (name != monitor, name))
     return " ".join(f"{name}={_number(metrics[name])}" for name in names)
 
@@ -56,12 +56,23 @@ def table_rows(manifest: Manifest) -> list[tuple[str, ...]]:
     best_name = (manifest.best or {}).get("name")
     rows = []
     for entry in manifest.checkpoints:
-        tags = [tag for tag, name in (("latest", latest["name"]), ("best", best_name)) if name == entry["name"]]
+        tags = [
+            tag
+            for tag, name in (("latest", latest["name"]), ("best", best_name))
+            if name == entry["name"]
+        ]
         if entry.get("kind") == "step":
             tags.append("mid-epoch")
-        rows.append((entry["name"], str(entry["epoch"]), str(entry["step"]),
-                     format_metrics(entry.get("metrics") or {}, policy.monitor),
-                     human_size(entry.get("bytes", 0)), ",".join(tags)))
+        rows.append(
+            (
+                entry["name"],
+                str(entry["epoch"]),
+                str(entry["step"]),
+                format_metrics(entry.get("metrics") or {}, policy.monitor),
+                human_size(entry.get("bytes", 0)),
+                ",".join(tags),
+            )
+        )
     return rows
 
 

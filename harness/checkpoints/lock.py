@@ -48,8 +48,10 @@ class RunLock:
             except BlockingIOError:
                 owner = _read_owner(fd)
                 os.close(fd)
-                raise UsageError(f"run folder {self.run_dir} is in use by {_describe(owner)}; "
-                                 "wait for it to finish or stop it") from None
+                raise UsageError(
+                    f"run folder {self.run_dir} is in use by {_describe(owner)}; "
+                    "wait for it to finish or stop it"
+                ) from None
             if _same_file(fd, self.path):
                 self._take(fd)
                 return
@@ -60,10 +62,16 @@ class RunLock:
         previous = _read_owner(fd)
         if previous:
             # The lock was free, so whoever wrote this is gone without releasing it.
-            print(f"taking over run folder {self.run_dir}: its lock was left by {_describe(previous)}, "
-                  "which is no longer running", file=sys.stderr)
-        record = {"pid": os.getpid(), "host": socket.gethostname(),
-                  "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            print(
+                f"taking over run folder {self.run_dir}: its lock was left by {_describe(previous)}, "
+                "which is no longer running",
+                file=sys.stderr,
+            )
+        record = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(record) + "\n").encode("utf-8"), 0)
         os.fsync(fd)

@@ -66,10 +66,16 @@ class Manifest:
         (which it does not fsync either) may be lost whatever the manifest says; the SHA-256
         check on restore then finds them damaged and falls back to an intact one.
         """
-        write_json_atomic(self.run_dir / MANIFEST_NAME, {
-            "format": FORMAT_VERSION, "policy": self.policy, "best": self.best,
-            "checkpoints": self.checkpoints,
-        }, durable=False)
+        write_json_atomic(
+            self.run_dir / MANIFEST_NAME,
+            {
+                "format": FORMAT_VERSION,
+                "policy": self.policy,
+                "best": self.best,
+                "checkpoints": self.checkpoints,
+            },
+            durable=False,
+        )
 
     def names(self) -> list[str]:
         """Names of the recorded checkpoints, oldest first."""
@@ -88,13 +94,16 @@ class Manifest:
         return RetentionPolicy.from_json(self.policy or {})
 
     def describe(self) -> str:
-        """"run folder X (checkpoints: a, b)" for error messages."""
+        """ "run folder X (checkpoints: a, b)" for error messages."""
         names = ", ".join(self.names()) or "none"
         return f"run folder {self.run_dir} (checkpoints: {names})"
 
 
-def candidates(manifest: Manifest, which: str, policy: RetentionPolicy | None = None,
-               ) -> tuple[Manifest, list[dict]]:
+def candidates(
+    manifest: Manifest,
+    which: str,
+    policy: RetentionPolicy | None = None,
+) -> tuple[Manifest, list[dict]]:
     """The entries `which` may stand for, in the order to try them.
 
     Args:
@@ -116,8 +125,10 @@ def candidates(manifest: Manifest, which: str, policy: RetentionPolicy | None = 
         policy = policy or manifest.retention_policy()
         ranked = rank_best(manifest.checkpoints, policy)
         if not ranked:
-            raise UsageError(f"no checkpoint of {manifest.describe()} has a {policy.monitor} value to rank by; "
-                             "use latest or a ckpt-N name")
+            raise UsageError(
+                f"no checkpoint of {manifest.describe()} has a {policy.monitor} value to rank by; "
+                "use latest or a ckpt-N name"
+            )
         return manifest, ranked
     if _NAME_PATTERN.fullmatch(which):
         return manifest, [_find_or_fail(manifest, which)]
@@ -133,7 +144,9 @@ def _by_path(manifest: Manifest, which: str) -> tuple[Manifest, list[dict]]:
     run_dir = prefix.parent.parent
     if run_dir.resolve() != manifest.run_dir.resolve():
         if not (run_dir / MANIFEST_NAME).exists():
-            raise UsageError(f"{which} is not recorded in a manifest ({run_dir / MANIFEST_NAME} is missing)")
+            raise UsageError(
+                f"{which} is not recorded in a manifest ({run_dir / MANIFEST_NAME} is missing)"
+            )
         manifest = Manifest.load(run_dir)
     return manifest, [_find_or_fail(manifest, prefix.name)]
 

@@ -39,8 +39,12 @@ def best_record(entries: list[dict], policy: RetentionPolicy) -> dict | None:
     ranked = rank_best(entries, policy)
     if not ranked:
         return None
-    return {"name": ranked[0]["name"], "monitor": policy.monitor, "mode": policy.mode,
-            "value": monitor_value(ranked[0], policy.monitor)}
+    return {
+        "name": ranked[0]["name"],
+        "monitor": policy.monitor,
+        "mode": policy.mode,
+        "value": monitor_value(ranked[0], policy.monitor),
+    }
 
 
 def write_tf_state(run_dir, entries: list[dict]) -> None:
@@ -78,7 +82,11 @@ def delete_entry_files(run_dir, dropped: list[dict], *, keep: list[dict]) -> Non
     for entry in dropped:
         for name in entry.get("files", {}):
             path = (run_dir / name).resolve()
-            if name in still_needed or path.parent != ckpt_dir or not path.name.startswith(entry["name"] + "."):
+            if (
+                name in still_needed
+                or path.parent != ckpt_dir
+                or not path.name.startswith(entry["name"] + ".")
+            ):
                 continue
             try:
                 path.unlink()

@@ -35,8 +35,12 @@ class RetentionPolicy:
             value = getattr(self, field)
             if not isinstance(value, int) or value < 0:
                 raise UsageError(f"{field} must be a whole number >= 0, got {value!r}")
-        if self.keep_every is not None and (not isinstance(self.keep_every, int) or self.keep_every < 1):
-            raise UsageError(f"keep_every must be a whole number >= 1 or unset, got {self.keep_every!r}")
+        if self.keep_every is not None and (
+            not isinstance(self.keep_every, int) or self.keep_every < 1
+        ):
+            raise UsageError(
+                f"keep_every must be a whole number >= 1 or unset, got {self.keep_every!r}"
+            )
         if self.mode not in MODES:
             raise UsageError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if not self.monitor:
@@ -72,7 +76,8 @@ def rank_best(entries: list[dict], policy: RetentionPolicy) -> list[dict]:
     ranked = [
         (sign * value, position, entry)
         for position, entry in enumerate(entries)
-        if entry.get("kind") == "epoch" and (value := monitor_value(entry, policy.monitor)) is not None
+        if entry.get("kind") == "epoch"
+        and (value := monitor_value(entry, policy.monitor)) is not None
     ]
     ranked.sort(key=lambda item: (item[0], item[1]))
     return [entry for _, _, entry in ranked]
@@ -94,8 +99,10 @@ def select_kept(entries: list[dict], policy: RetentionPolicy) -> list[str]:
     epoch_entries = [entry for entry in entries if entry.get("kind") == "epoch"]
     kept = {entries[-1]["name"]}
     if policy.keep_last:
-        kept.update(entry["name"] for entry in epoch_entries[-policy.keep_last:])
+        kept.update(entry["name"] for entry in epoch_entries[-policy.keep_last :])
     kept.update(entry["name"] for entry in rank_best(entries, policy)[: policy.keep_best])
     if policy.keep_every:
-        kept.update(entry["name"] for entry in epoch_entries if entry["epoch"] % policy.keep_every == 0)
+        kept.update(
+            entry["name"] for entry in epoch_entries if entry["epoch"] % policy.keep_every == 0
+        )
     return [entry["name"] for entry in entries if entry["name"] in kept]

@@ -40,7 +40,9 @@ class CheckpointStore:
     The store does not lock the run folder; hold a `RunLock` while training.
     """
 
-    def __init__(self, run_dir, checkpoint, policy: RetentionPolicy | None = None, *, async_save=False):
+    def __init__(
+        self, run_dir, checkpoint, policy: RetentionPolicy | None = None, *, async_save=False
+    ):
         self.run_dir = Path(run_dir)
         self.checkpoint = checkpoint
         self.async_save = async_save
@@ -76,16 +78,25 @@ class CheckpointStore:
         prefix = self.run_dir / CKPT_DIR / f"{CKPT_NAME}-{int(step)}"
         if self.async_save:
             self._manager = tf.train.CheckpointManager(
-                self.checkpoint, directory=str(self.run_dir / CKPT_DIR), max_to_keep=None,
-                checkpoint_name=CKPT_NAME)
+                self.checkpoint,
+                directory=str(self.run_dir / CKPT_DIR),
+                max_to_keep=None,
+                checkpoint_name=CKPT_NAME,
+            )
             with _functions_run_eagerly(True):
-                self._manager.save(checkpoint_number=int(step),
-                                   options=tf.train.CheckpointOptions(enable_async=True))
+                self._manager.save(
+                    checkpoint_number=int(step),
+                    options=tf.train.CheckpointOptions(enable_async=True),
+                )
         else:
             self._compiled_write(tf)(tf.constant(str(prefix)))
         entry = {
-            "name": f"{CKPT_NAME}-{int(step)}", "prefix": f"{CKPT_DIR}/{CKPT_NAME}-{int(step)}",
-            "epoch": int(epoch), "step": int(step), "kind": kind, "metrics": _clean(metrics),
+            "name": f"{CKPT_NAME}-{int(step)}",
+            "prefix": f"{CKPT_DIR}/{CKPT_NAME}-{int(step)}",
+            "epoch": int(epoch),
+            "step": int(step),
+            "kind": kind,
+            "metrics": _clean(metrics),
             "time": datetime.now(timezone.utc).isoformat(),
         }
         if self.async_save:
@@ -135,7 +146,9 @@ class CheckpointStore:
         entry["files"] = record_files(self.run_dir, entry["prefix"])
         entry["bytes"] = sum(record["bytes"] for record in entry["files"].values())
         # A re-save at a recorded step overwrote that checkpoint's files; the old entry goes.
-        self._manifest.checkpoints = [old for old in self._manifest.checkpoints if old["name"] != entry["name"]]
+        self._manifest.checkpoints = [
+            old for old in self._manifest.checkpoints if old["name"] != entry["name"]
+        ]
         self._manifest.checkpoints.append(entry)
         apply_retention(self._manifest, self.policy)
         return dict(entry)
@@ -189,10 +202,15 @@ class CheckpointStore:
             return None
         chosen, skipped = _first_intact(manifest.run_dir, entries)
         if chosen is None:
-            raise UsageError(f"no intact checkpoint to restore for {which!r} in {manifest.describe()}: "
-                             + "; ".join(f"{entry['name']}: {problem}" for entry, problem in skipped))
-        self.skipped = [f"skipping damaged checkpoint {entry['name']} ({problem}); "
-                        f"restoring {chosen['name']} instead" for entry, problem in skipped]
+            raise UsageError(
+                f"no intact checkpoint to restore for {which!r} in {manifest.describe()}: "
+                + "; ".join(f"{entry['name']}: {problem}" for entry, problem in skipped)
+            )
+        self.skipped = [
+            f"skipping damaged checkpoint {entry['name']} ({problem}); "
+            f"restoring {chosen['name']} instead"
+            for entry, problem in skipped
+        ]
         if warn:
             for line in self.skipped:
                 print(f"warning: {line}", file=sys.stderr)
