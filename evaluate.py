@@ -10,9 +10,9 @@ import sys
 
 def main(argv=None) -> int:
     """Parses flags, evaluates, and maps bad input to one line on stderr with exit code 2."""
-    from harness.entry import checked_main
-    from harness.eval_args import build_evaluate_parser, check_common
-    from harness.evaluation_batch import plan_evaluation, run_evaluation
+    from harness.cli import checked_main
+    from harness.evaluate.args import build_evaluate_parser, check_common
+    from harness.evaluate.batch import plan_evaluation, run_evaluation
 
     return checked_main(
         argv,

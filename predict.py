@@ -5,9 +5,9 @@ import sys
 
 def main(argv=None) -> int:
     """Parses flags, predicts, and maps bad input to one line on stderr with exit code 2."""
-    from harness.entry import checked_main
-    from harness.eval_args import build_predict_parser, check_common
-    from harness.prediction import plan_prediction, run_prediction
+    from harness.cli import checked_main
+    from harness.evaluate.args import build_predict_parser, check_common
+    from harness.evaluate.predict import plan_prediction, run_prediction
 
     return checked_main(
         argv,

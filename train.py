@@ -2,36 +2,31 @@
 
 import sys
 
-from harness.errors import EXIT_USAGE, EXIT_WORKER_LOST, UsageError, WorkerLost
-
 
 def main(argv=None) -> int:
-    """Parses flags, trains, and maps bad input to one line on stderr with exit code 2."""
-    from harness.train_args import build_parser, config_from_args
+    """Parses flags and trains; bad input is one line on stderr and exit code 2."""
+    from harness.cli import command_main
 
-    argv = sys.argv[1:] if argv is None else argv
-    try:
-        args = build_parser().parse_args(argv)
-        if args.list_models or args.list_datasets:
-            from harness.listing import print_datasets, print_models
+    return command_main(_train, argv)
 
-            print_models() if args.list_models else print_datasets()
-            return 0
-        from harness.tf_runtime import import_tensorflow
-        from harness.training import prepare, run
 
-        import_tensorflow(verbose=args.verbose)
+def _train(argv) -> int:
+    from harness.train.args import build_parser, config_from_args
 
-        config = config_from_args(args)
-        prepared = prepare(config, resume=args.resume, overwrite=args.overwrite)
-        run(prepared, command=["train.py", *argv])
+    args = build_parser().parse_args(argv)
+    if args.list_models or args.list_datasets:
+        from harness.train.catalog import print_datasets, print_models
+
+        print_models() if args.list_models else print_datasets()
         return 0
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except WorkerLost as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_WORKER_LOST
+    from harness.runtime.tf_import import import_tensorflow
+    from harness.train.prepare import prepare
+    from harness.train.run import run
+
+    import_tensorflow(verbose=args.verbose)
+    prepared = prepare(config_from_args(args), resume=args.resume, overwrite=args.overwrite)
+    run(prepared, command=["train.py", *argv])
+    return 0
 
 
 if __name__ == "__main__":

@@ -50,11 +50,12 @@ def run_checkpoint(quick: bool) -> dict:
 
 
 def build_subject(name: str, hparams: dict) -> dict:
-    """A model compiled with its recipe's optimizer (slots built) and the harness's root checkpoint."""
+    """A model compiled with its recipe's optimizer (slots built) and the harness's root
+    checkpoint."""
     from harness.config import TrainConfig
-    from harness.model_factory import build_model, compile_model
-    from harness.training import prepare
-    from harness.training_state import TrainingState
+    from harness.model.factory import build_model, compile_model
+    from harness.model.state import TrainingState
+    from harness.train.prepare import prepare
 
     prepared = prepare(TrainConfig(model=name, hparams=hparams, run_dir=str(WORK_DIR / "unused")))
     model = build_model(prepared.model_info, augment=False, dataset=prepared.config.dataset, seed=0)

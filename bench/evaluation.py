@@ -2,7 +2,8 @@
 
 The runs are made here: a short default-recipe run per model through `prepare`/`run`, copied
 into 10 run folders (copies are complete runs; only their folder names differ). One evaluation
-is `harness.evaluation.evaluate_checkpoint` (restore the best checkpoint, predict the test split,
+is `harness.evaluate.single.evaluate_checkpoint` (restore the best checkpoint, predict the test
+split,
 write the report files); the batch is `evaluate_batch`, the path of `evaluate.py --all`, and in
 full mode the command itself is timed too, TensorFlow import included.
 """
@@ -23,7 +24,7 @@ BATCH_RUNS = 10
 
 def run_evaluation(quick: bool) -> dict:
     """Returns results["evaluation"]."""
-    from harness.evaluation import EvalRequest, evaluate_checkpoint
+    from harness.evaluate.single import EvalRequest, evaluate_checkpoint
 
     plan = QUICK if quick else FULL
     root = WORK_DIR / "eval-runs"
@@ -53,7 +54,8 @@ def run_evaluation(quick: bool) -> dict:
 def _short_run(name: str, run_dir):
     from bench.paths import shortened
     from harness.config import TrainConfig
-    from harness.training import prepare, run
+    from harness.train.prepare import prepare
+    from harness.train.run import run
 
     with contextlib.redirect_stdout(io.StringIO()):
         run(
@@ -80,8 +82,8 @@ def _single(timings: list[dict]) -> dict:
 
 
 def _batch(runs) -> dict:
-    from harness.evaluation import EvalRequest
-    from harness.evaluation_batch import evaluate_batch
+    from harness.evaluate.batch import evaluate_batch
+    from harness.evaluate.single import EvalRequest
 
     log(f"evaluation: batch of {len(runs)} runs")
     started = time.perf_counter()

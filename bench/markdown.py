@@ -1,4 +1,5 @@
-"""Markdown tables of a results file, for BENCHMARKS.md: `python bench/markdown.py [results.json]`."""
+"""Markdown tables of a results file, for BENCHMARKS.md:
+`python bench/markdown.py [results.json]`."""
 
 import json
 import sys
@@ -10,13 +11,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def _range(figure: dict, pattern="{:.2f}") -> str:
     if not figure or figure.get("median") is None:
         return "-"
-    return f"{pattern.format(figure['median'])} ({pattern.format(figure['min'])}-{pattern.format(figure['max'])})"
+    low, high = pattern.format(figure["min"]), pattern.format(figure["max"])
+    return f"{pattern.format(figure['median'])} ({low}-{high})"
 
 
 def training_table(training: dict) -> list[str]:
     rows = [
         "| model | examples, batch | plain samples/s | harness samples/s | tuned samples/s | "
-        "harness / plain | tuned / plain | tuned / harness | ckpt+history share of an epoch | rounds x timed epochs |",
+        "harness / plain | tuned / plain | tuned / harness | ckpt+history share of an epoch | "
+        "rounds x timed epochs |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, block in training.items():
@@ -25,8 +28,10 @@ def training_table(training: dict) -> list[str]:
         spread = block["spread"]
         rows.append(
             f"| {name} | {block['train_examples']}, {block['batch_size']} | "
-            f"{_range(spread['plain_samples_per_s'], '{:.0f}')} | {_range(spread['harness_samples_per_s'], '{:.0f}')} | "
-            f"{_range(spread['tuned_samples_per_s'], '{:.0f}')} | {_range(spread['harness_vs_plain_fit'])} | "
+            f"{_range(spread['plain_samples_per_s'], '{:.0f}')} | "
+            f"{_range(spread['harness_samples_per_s'], '{:.0f}')} | "
+            f"{_range(spread['tuned_samples_per_s'], '{:.0f}')} | "
+            f"{_range(spread['harness_vs_plain_fit'])} | "
             f"{_range(spread['tuned_vs_plain_fit'])} | {_range(spread['tuned_vs_harness_fit'])} | "
             f"{_range(block['bookkeeping']['share_of_epoch'], '{:.3f}')} | "
             f"{block['rounds']} x {block['timed_epochs_per_run']} |"
@@ -36,8 +41,9 @@ def training_table(training: dict) -> list[str]:
 
 def checkpoint_table(models: dict) -> list[str]:
     rows = [
-        "| model | params | MB | store save p50 / p95 ms | store MB/s | async blocking p50 / durable p50 ms | "
-        "raw tf write p50 / p95 ms | keras .weights.h5 p50 ms (MB) | restore store / raw / h5 p50 ms |",
+        "| model | params | MB | store save p50 / p95 ms | store MB/s | "
+        "async blocking p50 / durable p50 ms | raw tf write p50 / p95 ms | "
+        "keras .weights.h5 p50 ms (MB) | restore store / raw / h5 p50 ms |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, block in models.items():
@@ -48,11 +54,13 @@ def checkpoint_table(models: dict) -> list[str]:
 
         rows.append(
             f"| {name} | {block['params']:,} | {save['store']['bytes'] / 1e6:.2f} | "
-            f"{ms(save['store']['p50_s'])} / {ms(save['store']['p95_s'])} | {save['store']['mb_per_s']:.0f} | "
+            f"{ms(save['store']['p50_s'])} / {ms(save['store']['p95_s'])} | "
+            f"{save['store']['mb_per_s']:.0f} | "
             f"{ms(save['store_async']['blocking_p50_s'])} / {ms(save['store_async']['p50_s'])} | "
             f"{ms(save['raw_tf']['p50_s'])} / {ms(save['raw_tf']['p95_s'])} | "
             f"{ms(save['keras_h5']['p50_s'])} ({save['keras_h5']['bytes'] / 1e6:.1f}) | "
-            f"{ms(restore['store']['p50_s'])} / {ms(restore['raw_tf']['p50_s'])} / {ms(restore['keras_h5']['p50_s'])} |"
+            f"{ms(restore['store']['p50_s'])} / {ms(restore['raw_tf']['p50_s'])} / "
+            f"{ms(restore['keras_h5']['p50_s'])} |"
         )
     return rows
 

@@ -93,7 +93,7 @@ def compare(name: str, candidates: dict, *, rounds: int, baseline=None) -> dict:
 def validation_pass(name: str, data, config, *, repeats=5) -> dict:
     """Seconds of one validation pass at the training batch, the harness's 4x, and 1024."""
     from bench.paths import plain_model
-    from harness.pipeline import eval_dataset
+    from harness.train.pipeline import eval_dataset
 
     model = plain_model(name, data, config, jit_compile=False)
     seconds = {}

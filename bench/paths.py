@@ -3,7 +3,7 @@
 - plain: what a user writes by hand: `create_model`, `compile` with the recipe's optimizer and
   loss (Keras's own `jit_compile="auto"` unless told otherwise), `model.fit` on NumPy arrays with
   no callbacks.
-- harness: the real train.py path, `harness.training.prepare` then `run`, with its tf.data
+- harness: the real train.py path, `harness.train.prepare.prepare` then `run`, with its tf.data
   pipeline, history.csv, a checkpoint every epoch, retention and the end-of-run files.
 """
 
@@ -61,11 +61,11 @@ def plain_model(name: str, data, config, *, jit_compile="auto"):
     """
     import keras
 
-    from harness.augment import with_augmentation
-    from harness.hparams import coerce_hparams
-    from harness.model_factory import loss_and_metrics
-    from harness.optimizers import build_optimizer
-    from harness.pipeline import steps_per_epoch
+    from harness.model.augment import with_augmentation
+    from harness.model.factory import loss_and_metrics
+    from harness.model.hparams import coerce_hparams
+    from harness.model.optimizers import build_optimizer
+    from harness.train.pipeline import steps_per_epoch
     from zoo import builder_hparams, create_model, get_model_spec
 
     keras.utils.set_random_seed(config.seed)
@@ -103,7 +103,7 @@ def plain_epochs(model, data, config, *, validation=True) -> list[float]:
 
 
 def harness_epochs(name: str, epochs: int, **overrides) -> dict:
-    """Trains through `harness.training.prepare` and `run` into a scratch run folder.
+    """Trains through `harness.train.prepare.prepare` and `run` into a scratch run folder.
 
     Returns:
         {"walls": full wall seconds of epochs 2..E, "epoch_seconds": history.csv's own figure
@@ -114,7 +114,8 @@ def harness_epochs(name: str, epochs: int, **overrides) -> dict:
         manifest included.
     """
     from harness.config import TrainConfig
-    from harness.training import prepare, run
+    from harness.train.prepare import prepare
+    from harness.train.run import run
 
     run_dir = WORK_DIR / f"run-{name}-{uuid.uuid4().hex[:8]}"
     clock = EpochClock()

@@ -1,7 +1,8 @@
 """The input pipeline alone: is it a bottleneck, and is a cheaper one with the same batches?
 
-`epoch_gather_dataset` is a bench-local variant of `harness.pipeline.train_dataset`, clearly not
-the harness's code: the same per-epoch order (`harness.pipeline.epoch_order`), so the same
+`epoch_gather_dataset` is a bench-local variant of `harness.train.pipeline.train_dataset`,
+clearly not
+the harness's code: the same per-epoch order (`harness.train.pipeline.epoch_order`), so the same
 batches in the same order, but the examples are gathered once per epoch instead of once per
 batch through a parallel `map`. `cached_batches` (no reshuffling at all) is the upper bound.
 """
@@ -13,7 +14,7 @@ def epoch_gather_dataset(x, y, *, batch_size, seed, start_epoch, epochs):
     """Batches of epochs start_epoch..epochs-1, identical to the harness's, gathered per epoch."""
     import tensorflow as tf
 
-    from harness.pipeline import epoch_order
+    from harness.train.pipeline import epoch_order
 
     features, labels = tf.constant(x), tf.constant(y)
 
@@ -33,7 +34,7 @@ def epoch_gather_dataset(x, y, *, batch_size, seed, start_epoch, epochs):
 def _variants(x, y, batch, epochs) -> dict:
     import tensorflow as tf
 
-    from harness.pipeline import train_dataset
+    from harness.train.pipeline import train_dataset
 
     return {
         "harness_pipeline": lambda: train_dataset(

@@ -93,7 +93,8 @@ def main(argv=None) -> int:
             row = results[model]
             print(
                 f"{model:<10} {row['metric']:<9} median {row['median']:.6g} (bar {row['bar']:g}: "
-                f"{'met' if row['meets_bar'] else 'NOT met'}), median wall {row['median_wall_seconds']:.0f} s, "
+                f"{'met' if row['meets_bar'] else 'NOT met'}), "
+                f"median wall {row['median_wall_seconds']:.0f} s, "
                 f"seeds {[run[row['metric']] for run in runs]}",
                 flush=True,
             )

@@ -47,7 +47,8 @@ def _fmt(value, pattern="{:.3g}") -> str:
 
 def training_lines(training: dict) -> list[str]:
     lines = [
-        f"{'model':<10}{'plain':>9}{'harness':>9}{'tuned':>9}  {'harness/plain':<20}{'tuned/plain':<20}"
+        f"{'model':<10}{'plain':>9}{'harness':>9}{'tuned':>9}  "
+        f"{'harness/plain':<20}{'tuned/plain':<20}"
         f"{'ckpt+history share':>18}"
     ]
     for name, block in training.items():
@@ -73,8 +74,9 @@ def checkpoint_lines(checkpoint: dict) -> list[str]:
     for name, block in checkpoint.get("models", {}).items():
         save, restore = block["save"], block["restore"]
 
-        def pair(label, prefix=""):
-            return f"{save[label][prefix + 'p50_s'] * 1e3:.0f}/{save[label][prefix + 'p95_s'] * 1e3:.0f}"
+        def pair(label, prefix="", save=save):
+            p50, p95 = save[label][prefix + "p50_s"], save[label][prefix + "p95_s"]
+            return f"{p50 * 1e3:.0f}/{p95 * 1e3:.0f}"
 
         lines.append(
             f"{name:<10}{block['params']:>10,}{save['store']['bytes'] / 1e6:>7.2f}  {'':17}"
@@ -84,7 +86,8 @@ def checkpoint_lines(checkpoint: dict) -> list[str]:
         )
     for name, run in checkpoint.get("default_runs", {}).items():
         lines.append(
-            f"default {name} run: {run['epochs']} epochs, {run['wall_seconds']:.1f} s, checkpoint+history "
+            f"default {name} run: {run['epochs']} epochs, {run['wall_seconds']:.1f} s, "
+            "checkpoint+history "
             f"{run['bookkeeping_seconds']:.2f} s = share {run['share_of_training_time']:.3f} "
             f"(checkpoint alone {run['checkpoint_only_share']:.3f})"
         )
@@ -102,7 +105,8 @@ def quality_lines(quality: dict) -> list[str]:
     for name, row in quality.get("models", {}).items():
         lines.append(
             f"{name:<10} {row['metric']} median {_fmt(row['median'], '{:.4g}')} (bar {row['bar']}, "
-            f"{'met' if row['meets_bar'] else 'NOT met'}), median wall {_fmt(row['median_wall_seconds'], '{:.0f}')} s"
+            f"{'met' if row['meets_bar'] else 'NOT met'}), "
+            f"median wall {_fmt(row['median_wall_seconds'], '{:.0f}')} s"
         )
     if not quality.get("models"):
         lines.append(quality.get("note", quality.get("error", "-")))
@@ -115,8 +119,9 @@ def later_lines(results: dict) -> list[str]:
     lines = ["", "== 4. Evaluation =="]
     for name, row in evaluation.get("single", {}).items():
         lines.append(
-            f"{name:<10} {row['eval_samples_per_s']['median']:,.0f} samples/s predicting; an evaluation "
-            f"takes {row['total_seconds']['median']:.2f} s, {row['report_share']['median']:.0%} of it writing reports"
+            f"{name:<10} {row['eval_samples_per_s']['median']:,.0f} samples/s predicting; "
+            f"an evaluation takes {row['total_seconds']['median']:.2f} s, "
+            f"{row['report_share']['median']:.0%} of it writing reports"
         )
     for key in ("batch", "batch_cli"):
         if key in evaluation:

@@ -57,7 +57,7 @@ def exponent(xs, ys) -> float:
 
 def batch_size_series(batch_sizes) -> dict:
     """Training samples/s of mlp for each batch size."""
-    from harness.pipeline import steps_per_epoch, train_dataset
+    from harness.train.pipeline import steps_per_epoch, train_dataset
 
     log(f"scaling: batch sizes {batch_sizes[0]}..{batch_sizes[-1]}")
     data = default_data("mlp")

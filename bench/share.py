@@ -1,6 +1,6 @@
 """The share of a default training run spent in checkpointing, measured on the real run.
 
-A run of the model's full default recipe goes through `harness.training.prepare` and `run`,
+A run of the model's full default recipe goes through `harness.train.prepare.prepare` and `run`,
 timed by `EpochClock`. For every epoch, history.csv's `epoch_seconds` stops before the history
 row is written and before the checkpoint saver (a later callback) runs; the progress logger's
 epoch line comes after both. So per epoch
@@ -36,7 +36,8 @@ def default_run_share(name: str, *, history_write: float) -> dict:
     leaves out the TensorFlow import, which makes the share larger than a user would see.
     """
     from harness.config import TrainConfig
-    from harness.training import prepare, run
+    from harness.train.prepare import prepare
+    from harness.train.run import run
 
     run_dir = WORK_DIR / f"default-{name}-{uuid.uuid4().hex[:8]}"
     clock = EpochClock()
@@ -77,7 +78,7 @@ def history_write_seconds(model, folder, *, repeats: int) -> dict:
         folder: a scratch folder, removed afterwards.
         repeats: rows timed after the first (which also writes the header).
     """
-    from harness.callbacks import HistoryWriter
+    from harness.train.callbacks import HistoryWriter
 
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

@@ -17,11 +17,15 @@ import time
 STAGES = (
     (
         "history row (learning rate, CSV append, fsync)",
-        "harness.callbacks",
+        "harness.train.callbacks",
         "HistoryWriter.on_epoch_end",
     ),
-    ("checkpoint callback (counters + save)", "harness.callbacks", "CheckpointSaver.on_epoch_end"),
-    ("  counters into variables", "harness.training_state", "TrainingState.capture"),
+    (
+        "checkpoint callback (counters + save)",
+        "harness.train.callbacks",
+        "CheckpointSaver.on_epoch_end",
+    ),
+    ("  counters into variables", "harness.model.state", "TrainingState.capture"),
     ("  checkpoint save", "harness.checkpoints.store", "CheckpointStore.save"),
     ("    SHA-256 and sizes of the files", "harness.checkpoints.store", "record_files"),
     ("    retention", "harness.checkpoints.store", "apply_retention"),

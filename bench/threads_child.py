@@ -16,7 +16,7 @@ EPOCHS = 4
 
 def main(models) -> int:
     """Measures each model once and prints its line."""
-    from harness.tf_runtime import import_tensorflow
+    from harness.runtime.tf_import import import_tensorflow
 
     import_tensorflow(verbose=False)
     from bench.paths import default_data, harness_epochs, recipe_config

@@ -15,11 +15,12 @@ QUALITY_JSON = REPO_ROOT / "bench" / "quality.json"
 
 
 def run_time_to_accuracy(quick: bool) -> dict:
-    """Returns results["time_to_accuracy"]: per model the median wall seconds and the bar verdict."""
+    """Returns results["time_to_accuracy"]: per model the median wall seconds and the verdict."""
     if not QUALITY_JSON.exists():
         return {
             "status": "missing",
-            "note": "bench/quality.json does not exist yet: run `python bench/quality.py`, then bench/run.py",
+            "note": "bench/quality.json does not exist yet: "
+            "run `python bench/quality.py`, then bench/run.py",
         }
     data = json.loads(QUALITY_JSON.read_text())
     models = {}

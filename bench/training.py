@@ -37,7 +37,7 @@ NO_VALIDATION_REFERENCE = ("mlp",)
 
 def tuned_options(name: str, data, config) -> dict:
     """The harness's speed options as the tuned path uses them: one execution per epoch."""
-    from harness.pipeline import steps_per_epoch
+    from harness.train.pipeline import steps_per_epoch
 
     return {"steps_per_execution": steps_per_epoch(len(data.x_train), config.batch_size)}
 

@@ -40,10 +40,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    from harness.tf_runtime import import_tensorflow
+    from harness.runtime.tf_import import import_tensorflow
 
     tensorflow = import_tensorflow(verbose=False)
-    # The bench builds many stores and predictors on purpose; TensorFlow's retracing advice is noise here.
+    # The bench builds many stores and predictors on purpose; TensorFlow's retracing advice is
+    # noise here.
     tensorflow.get_logger().setLevel("ERROR")
     results = {}
     for name in args.sections:

@@ -50,6 +50,20 @@ def write_json_atomic(path, obj, *, durable: bool = True) -> None:
     write_text_atomic(path, text, durable=durable)
 
 
+def save_model_atomic(model, path: Path) -> None:
+    """model.save to a temporary .keras file beside `path`, then os.replace onto it.
+
+    Keras writes the zip itself, so the temporary file is its own, not `write_bytes_atomic`'s.
+    """
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
 def _jsonable(value):
     # NumPy scalars and arrays turn up in metrics and normalisation statistics.
     if hasattr(value, "tolist"):

@@ -10,7 +10,11 @@ import dataclasses
 from harness.errors import UsageError
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "adamw")
+# A new schedule is named here and built in `harness.model.optimizers.build_learning_rate`.
 SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup-cosine", "plateau")
+# Schedules whose rate does not depend on the run's length: extending --epochs leaves them as
+# they were, while the others are recomputed over the new length.
+LENGTH_FREE_SCHEDULES = ("constant", "plateau")
 DEVICES_HELP = "auto, cpu, gpu, gpu:N"
 STRATEGIES = ("auto", "none", "mirrored", "multiworker")
 RECIPE_FIELDS = (

@@ -1,15 +1,14 @@
-"""The project's own error type for bad user input.
+"""The errors an entry point expects, and their exit codes.
 
-Entry points catch `UsageError` only, print its message as one line to stderr and exit with code 2.
-Anything else is a bug and is allowed to raise with its traceback.
+`UsageError` is bad input (exit 2). It is defined in `zoo.errors`, so that the models can raise it
+without importing the harness, and re-exported here. Anything else is a bug and is allowed to
+raise with its traceback.
 """
+
+from zoo.errors import UsageError
 
 EXIT_USAGE = 2
 EXIT_WORKER_LOST = 1
-
-
-class UsageError(Exception):
-    """Bad input from the user. The message says what was received and what would work."""
 
 
 class WorkerLost(RuntimeError):
@@ -18,3 +17,6 @@ class WorkerLost(RuntimeError):
     Not bad input (exit 1, not 2), but expected on a cluster: the entry point prints the message,
     which names the lost worker and says to relaunch every worker with --resume.
     """
+
+
+__all__ = ["EXIT_USAGE", "EXIT_WORKER_LOST", "UsageError", "WorkerLost"]

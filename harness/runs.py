@@ -6,6 +6,7 @@ training_curves.png. These names are the only files the harness ever replaces or
 
 import datetime
 import json
+import os
 import platform
 import shutil
 from pathlib import Path
@@ -61,8 +62,57 @@ def check_run_dir(run_dir: Path, *, resume: bool, overwrite: bool) -> None:
         return
     if holds_run(run_dir) and not overwrite:
         raise UsageError(
-            f"{run_dir} already holds a run; use --resume to continue it or --overwrite to start afresh"
+            f"{run_dir} already holds a run; "
+            "use --resume to continue it or --overwrite to start afresh"
         )
+
+
+def find_runs(*roots) -> list[Path]:
+    """Every run folder at or under `roots`, sorted; a folder with a run is not searched further.
+
+    A folder counts if it holds run.json, manifest.json or ckpt/ (`holds_run`), so that a run
+    whose run.json was lost is still found and reported as damaged instead of silently left out.
+
+    Raises:
+        UsageError: a root does not exist.
+    """
+    runs = set()
+    for root in map(Path, roots):
+        if not root.exists():
+            raise UsageError(f"{root} does not exist; give a run folder or a folder of runs")
+        for folder, subfolders, _ in os.walk(root):
+            if holds_run(Path(folder)):
+                runs.add(Path(folder))
+                subfolders.clear()  # a run's own ckpt/ holds no runs
+            else:
+                subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+    return sorted(runs)
+
+
+def newest_run(model: str, root=DEFAULT_ROOT) -> Path:
+    """The run of `model` under `root` created last (by run.json's "created").
+
+    Raises:
+        UsageError: `root` holds no readable run of that model.
+    """
+    found, other_models = [], set()
+    for run_dir in find_runs(root) if Path(root).is_dir() else []:
+        try:
+            run = json.loads((run_dir / "run.json").read_text())
+            name, created = run["model"]["name"], run.get("created", "")
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a damaged run cannot be the one meant; --all reports it
+        if name == model:
+            found.append((created, str(run_dir), run_dir))
+        else:
+            other_models.add(name)
+    if not found:
+        others = f"; runs found of: {', '.join(sorted(other_models))}" if other_models else ""
+        raise UsageError(
+            f"no run of model {model!r} under {root}/{others}; train one with "
+            f"python train.py --model {model}, or give --run-dir DIR"
+        )
+    return max(found)[2]
 
 
 def clear_run(run_dir: Path) -> None:

@@ -1,4 +1,5 @@
-"""What the evaluate and predict tests share: tiny real runs, real commands, files written by hand."""
+"""What the evaluate and predict tests share: tiny real runs, real commands, hand-written
+files."""
 
 import json
 import os

@@ -1,4 +1,5 @@
-"""Atomic small-file writes: content, permissions and what a failure leaves behind, on real files."""
+"""Atomic small-file writes: content, permissions and what a failure leaves behind, on real
+files."""
 
 import json
 import os

@@ -96,8 +96,8 @@ def test_targets_and_table_from_a_results_file(capsys):
 
 
 def test_stage_probe_times_every_stage_of_a_real_run_and_unwraps_afterwards():
-    from harness.callbacks import HistoryWriter
     from harness.checkpoints import pruning, store
+    from harness.train.callbacks import HistoryWriter
 
     before = (
         HistoryWriter.on_epoch_end,

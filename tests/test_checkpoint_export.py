@@ -12,7 +12,7 @@ import tensorflow as tf
 import train
 import zoo  # noqa: F401  (registers the custom layers for load_model)
 from harness.data import load_dataset
-from harness.model_factory import build_model
+from harness.model.factory import build_model
 from tests.conftest import REPO_ROOT
 
 

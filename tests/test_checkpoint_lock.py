@@ -58,8 +58,9 @@ def test_lock_of_a_killed_process_is_taken_over(tmp_path, holder, capfd):
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     capfd.readouterr()
-    with RunLock(tmp_path) as lock:
-        assert lock.held
+    with RunLock(tmp_path):
+        with pytest.raises(UsageError, match=f"in use by process {os.getpid()}"):
+            RunLock(tmp_path).acquire()  # the taken-over lock is really held
         assert json.loads((tmp_path / ".lock").read_text())["pid"] == os.getpid()
         lines = capfd.readouterr().err.strip().splitlines()
         assert (

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from harness.devices import choose_precision_policy, plan_devices
 from harness.errors import UsageError
+from harness.runtime.devices import choose_precision_policy, plan_devices
 from tests.conftest import REPO_ROOT
 
 
@@ -51,10 +51,11 @@ def test_describe_names_device_precision_and_xla():
 def test_configure_devices_applies_policy_with_real_tensorflow():
     # A fresh process: TensorFlow fixes its devices once per process.
     code = (
-        "from harness.devices import configure_devices\n"
+        "from harness.runtime.devices import configure_devices\n"
         "import keras, tensorflow as tf\n"
         "plan = configure_devices('cpu', mixed_precision=True, xla=False)\n"
-        "print(plan.kind, keras.config.dtype_policy().name, len(tf.config.get_visible_devices('GPU')))\n"
+        "print(plan.kind, keras.config.dtype_policy().name,"
+        " len(tf.config.get_visible_devices('GPU')))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 import train
-from harness.distribute import choose_strategy, lost_worker_message
 from harness.errors import UsageError
-from harness.tf_config import Cluster, collective_timeout, read_tf_config
+from harness.runtime.cluster import Cluster, collective_timeout, read_tf_config
+from harness.runtime.distribute import choose_strategy, lost_worker_message
 from tests.checkpoint_tools import checkpoint_tensors
 from tests.conftest import REPO_ROOT
 
@@ -155,8 +155,8 @@ def test_two_workers_train_and_only_the_chief_writes(two_workers):
 
 def test_the_chiefs_checkpoint_evaluates_in_one_process(two_workers, tmp_path):
     import evaluate
+    from harness.checkpoints.restore import restore_run_model
     from harness.data import load_dataset
-    from harness.restore import restore_run_model
 
     run_dir = two_workers[0] / "run"
     restored = restore_run_model(run_dir, "latest")
@@ -253,7 +253,7 @@ def test_mirrored_on_a_cpu_only_machine_says_so(tmp_path, capsys):
     import keras
     import numpy as np
 
-    from harness.restore import restore_run_model
+    from harness.checkpoints.restore import restore_run_model
 
     restored = restore_run_model(tmp_path / "run", "latest")
     saved = keras.saving.load_model(tmp_path / "run" / "model.keras")
@@ -317,7 +317,7 @@ def test_the_lost_worker_is_named_from_tensorflows_error():
 
 
 def test_strategy_choice_and_timeout():
-    from harness.devices import DevicePlan
+    from harness.runtime.devices import DevicePlan
 
     assert choose_strategy("auto", DevicePlan("cpu")) == "none"
     assert choose_strategy("auto", DevicePlan("gpu", (0,))) == "none"

@@ -82,7 +82,7 @@ def test_summary_rows_are_ranked_and_match_each_runs_metrics(batch):
         ["eval_samples_per_s", "status", "error"],
     ):
         assert set(columns) <= set(summary.columns)
-    for name, row in ok.iterrows():
+    for _, row in ok.iterrows():
         written = read_json(Path(row["report_dir"]) / "metrics.json")
         assert row["accuracy"] == pytest.approx(written["metrics"]["accuracy"])
         assert row["epoch"] == written["epoch"] and row["params"] == written["params"]

@@ -8,7 +8,7 @@ import pytest
 
 from harness.config import TrainConfig
 from harness.errors import UsageError
-from harness.optimizers import build_learning_rate, build_optimizer, learning_rate_reader
+from harness.model.optimizers import build_learning_rate, build_optimizer, learning_rate_reader
 
 BASE = TrainConfig(
     model="mlp",

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from harness.pipeline import steps_per_epoch, train_dataset
+from harness.train.pipeline import steps_per_epoch, train_dataset
 
 
 def batches(dataset):

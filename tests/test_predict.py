@@ -11,7 +11,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 import predict
-from harness.restore import restore_run_model
+from harness.checkpoints.restore import restore_run_model
 from tests.eval_tools import (
     FLOWERS,
     assert_one_line_usage_error,

@@ -2,10 +2,11 @@
 
 import pytest
 
+from harness.cli import split_pairs
 from harness.config import TrainConfig, resolve_config
 from harness.errors import UsageError
-from harness.hparams import coerce_hparams, split_pairs
-from harness.train_args import build_parser, config_from_args
+from harness.model.hparams import coerce_hparams
+from harness.train.args import build_parser, config_from_args
 from zoo import Recipe
 
 

@@ -35,7 +35,8 @@ def run_in_process(argv, tmp_path, monkeypatch, capsys):
         (["--model", "mlp", "--set", "colour=red"], "has no hyperparameter colour"),
         (
             ["--model", "mlp", "--batch-size", "64", "--steps-per-execution", "16"],
-            "--steps-per-execution 16 must divide the 20 steps of an epoch, e.g. one of 1, 2, 4, 5, 10, 20",
+            "--steps-per-execution 16 must divide the 20 steps of an epoch, "
+            "e.g. one of 1, 2, 4, 5, 10, 20",
         ),
     ],
 )

@@ -4,6 +4,7 @@ from zoo.registry import (  # noqa: F401
     ModelSpec,
     Recipe,
     builder_hparams,
+    check_hparams,
     create_model,
     get_model_spec,
     list_models,

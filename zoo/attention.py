@@ -5,7 +5,7 @@ each patch is projected to `model_dim`, given a learned position embedding, pass
 `num_blocks` Transformer blocks (see `zoo.layers`) and averaged over the patches before the head.
 """
 
-from harness.errors import UsageError
+from zoo.errors import UsageError
 from zoo.heads import check_rank, check_rate, finish_model, positive_int
 from zoo.registry import Recipe, register_model
 

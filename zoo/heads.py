@@ -5,7 +5,7 @@ single int; the helpers here turn them into what Keras wants and reject bad valu
 `UsageError` that says what was received.
 """
 
-from harness.errors import UsageError
+from zoo.errors import UsageError
 
 
 def int_tuple(name, value):

@@ -10,7 +10,7 @@ import dataclasses
 import importlib
 from collections.abc import Callable
 
-from harness.errors import UsageError
+from zoo.errors import UsageError
 
 # Modules that register models. Importing them is cheap: they import Keras lazily.
 _BUILDER_MODULES = ("mlp", "cnn", "resnet", "rnn", "lstm", "gru", "attention")
@@ -137,16 +137,30 @@ def create_model(name, *, input_shape, num_outputs, task=None, **hparams):
     task = task or spec.task
     if task not in TASKS:
         raise UsageError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
-    known = builder_hparams(name)
+    check_hparams(name, hparams)
+    return spec.builder(
+        input_shape=tuple(input_shape), num_outputs=int(num_outputs), task=task, **hparams
+    )
+
+
+def check_hparams(name: str, hparams, known=None) -> None:
+    """Refuses hyperparameter names that the builder of `name` does not take.
+
+    Args:
+        name: a registered model name.
+        hparams: the names given (a dict's keys will do).
+        known: the builder's hyperparameters, if the caller has them (`builder_hparams(name)`).
+
+    Raises:
+        UsageError: an unknown name; the message lists the known ones.
+    """
+    known = builder_hparams(name) if known is None else known
     unknown = sorted(set(hparams) - set(known))
     if unknown:
         raise UsageError(
             f"model {name!r} has no hyperparameter {', '.join(unknown)}; "
             f"known: {', '.join(sorted(known)) or 'none'}"
         )
-    return spec.builder(
-        input_shape=tuple(input_shape), num_outputs=int(num_outputs), task=task, **hparams
-    )
 
 
 def builder_hparams(name: str) -> dict:

@@ -1,4 +1,4 @@
-"""`python -m harness.checkpoints`: list, show, verify, prune and export the checkpoints of run folders.
+"""`python -m harness.checkpoints`: list, show, verify, prune and export a run's checkpoints.
 
 Each subcommand is one `_add_<name>(subparsers)` function that declares its arguments and sets
 `run` to the function doing the work; list it in SUBCOMMANDS to add a command. Commands check
@@ -8,18 +8,18 @@ input answer at once, and a UsageError is one line on stderr.
 
 import argparse
 import json
-import sys
 
 from harness.checkpoints.integrity import damage
-from harness.checkpoints.listing import find_runs, print_run
 from harness.checkpoints.lock import RunLock
 from harness.checkpoints.manifest import NAMES_HELP, load_run, resolve_one
 from harness.checkpoints.pruning import apply_retention
 from harness.checkpoints.retention import RetentionPolicy
-from harness.errors import EXIT_USAGE, UsageError
-from harness.tf_runtime import import_tensorflow
+from harness.checkpoints.table import print_run
+from harness.cli import command_main
+from harness.errors import UsageError
+from harness.runs import DEFAULT_ROOT, find_runs
+from harness.runtime.tf_import import import_tensorflow
 
-DEFAULT_ROOT = "checkpoints"
 EXIT_DAMAGED = 1
 
 
@@ -28,7 +28,7 @@ def _add_list(subparsers) -> None:
     parser.add_argument(
         "paths",
         nargs="*",
-        default=[DEFAULT_ROOT],
+        default=[str(DEFAULT_ROOT)],
         metavar="PATH",
         help=f"run folders or folders of runs, any depth (default: {DEFAULT_ROOT}/)",
     )
@@ -36,7 +36,7 @@ def _add_list(subparsers) -> None:
 
 
 def _run_list(args) -> int:
-    runs = find_runs(args.paths)
+    runs = find_runs(*args.paths)
     if not runs:
         print(f"no run folders under {', '.join(args.paths)}")
     for run_dir in runs:
@@ -171,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand of SUBCOMMANDS."""
     parser = argparse.ArgumentParser(
         prog="python -m harness.checkpoints",
-        description=f"Inspect and manage the checkpoints of run folders. Checkpoint names: {NAMES_HELP}.",
+        description="Inspect and manage the checkpoints of run folders. "
+        f"Checkpoint names: {NAMES_HELP}.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_subcommand in SUBCOMMANDS:
@@ -181,9 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Runs one subcommand; a UsageError becomes one line on stderr and exit code 2."""
+    return command_main(_run_subcommand, argv)
+
+
+def _run_subcommand(argv) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except UsageError as error:
-        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
-        return EXIT_USAGE
+    return args.run(args)

@@ -4,6 +4,7 @@ import os
 import shutil
 from pathlib import Path
 
+from harness.atomic import save_model_atomic
 from harness.errors import UsageError
 
 
@@ -28,12 +29,11 @@ def export_checkpoint(run_dir, which="best", *, keras_path=None, saved_model_dir
         raise UsageError(f"--out {keras_path}: Keras model files end in .keras")
     if saved_model_dir is not None and Path(saved_model_dir).exists():
         raise UsageError(f"--saved-model {saved_model_dir} exists already; name a new folder")
-    from harness.tf_runtime import import_tensorflow
+    from harness.runtime.tf_import import import_tensorflow
 
     import_tensorflow()  # first, so that the imports below find it loaded and quiet
-    from harness.finish import save_model_atomic
-    from harness.model_factory import inference_model
-    from harness.restore import restore_run_model
+    from harness.checkpoints.restore import restore_run_model
+    from harness.model.factory import inference_model
 
     restored = restore_run_model(run_dir, which)
     name = restored.checkpoint["name"]

@@ -63,7 +63,8 @@ class RunLock:
         if previous:
             # The lock was free, so whoever wrote this is gone without releasing it.
             print(
-                f"taking over run folder {self.run_dir}: its lock was left by {_describe(previous)}, "
+                f"taking over run folder {self.run_dir}: "
+                f"its lock was left by {_describe(previous)}, "
                 "which is no longer running",
                 file=sys.stderr,
             )
@@ -87,11 +88,6 @@ class RunLock:
                 self.path.unlink()
         finally:
             os.close(fd)  # closing the descriptor releases the flock
-
-    @property
-    def held(self) -> bool:
-        """Whether this object holds the lock now."""
-        return self._fd is not None
 
     def __enter__(self):
         self.acquire()

@@ -4,7 +4,8 @@ The manifest, not a directory listing, says which checkpoints exist: a checkpoin
 once its files are complete and hashed, and retention deletes only files it lists. Format:
 
     {"format": 1,
-     "policy": {"keep_last": 3, "keep_best": 1, "monitor": "val_loss", "mode": "min", "keep_every": null},
+     "policy": {"keep_last": 3, "keep_best": 1, "monitor": "val_loss", "mode": "min",
+                "keep_every": null},
      "best": {"name": "ckpt-40", "monitor": "val_loss", "mode": "min", "value": 0.31} or null,
      "checkpoints": [  # oldest first; the last one is the newest
         {"name": "ckpt-40", "prefix": "ckpt/ckpt-40", "epoch": 4, "step": 40, "kind": "epoch",
@@ -28,8 +29,34 @@ MANIFEST_NAME = "manifest.json"
 CKPT_DIR = "ckpt"
 CKPT_NAME = "ckpt"
 FORMAT_VERSION = 1
+# How a user names a checkpoint, everywhere: a tag, a name, or the prefix path of one.
 _NAME_PATTERN = re.compile(r"ckpt-\d+")
-NAMES_HELP = "best, latest, ckpt-N or a checkpoint prefix path"
+TAGS = ("best", "latest")
+NAMES_HELP = "best, latest, ckpt-N or a checkpoint prefix path such as RUN/ckpt/ckpt-40"
+
+
+def is_checkpoint_name(which: str) -> bool:
+    """True for "ckpt-N"."""
+    return _NAME_PATTERN.fullmatch(which) is not None
+
+
+def is_checkpoint_path(which: str) -> bool:
+    """True if `which` is a prefix path such as RUN/ckpt/ckpt-40 rather than a tag or a name."""
+    return which not in TAGS and not is_checkpoint_name(which)
+
+
+def check_checkpoint_name(which: str) -> str:
+    """Returns `which` if some run could have a checkpoint of that name, tag or prefix path.
+
+    Raises:
+        UsageError: it is none of them.
+    """
+    if which in TAGS or is_checkpoint_name(which):
+        return which
+    prefix = Path(which.removesuffix(".index"))
+    if prefix.parent.name == CKPT_DIR and is_checkpoint_name(prefix.name):
+        return which
+    raise UsageError(f"unknown checkpoint {which!r}; use {NAMES_HELP}")
 
 
 @dataclass
@@ -130,7 +157,7 @@ def candidates(
                 "use latest or a ckpt-N name"
             )
         return manifest, ranked
-    if _NAME_PATTERN.fullmatch(which):
+    if is_checkpoint_name(which):
         return manifest, [_find_or_fail(manifest, which)]
     return _by_path(manifest, which)
 
@@ -139,7 +166,7 @@ def _by_path(manifest: Manifest, which: str) -> tuple[Manifest, list[dict]]:
     prefix = Path(which)
     if prefix.suffix == ".index":
         prefix = prefix.with_suffix("")
-    if prefix.parent.name != CKPT_DIR or not _NAME_PATTERN.fullmatch(prefix.name):
+    if prefix.parent.name != CKPT_DIR or not is_checkpoint_name(prefix.name):
         raise UsageError(f"unknown checkpoint {which!r} in {manifest.describe()}; use {NAMES_HELP}")
     run_dir = prefix.parent.parent
     if run_dir.resolve() != manifest.run_dir.resolve():

@@ -6,6 +6,7 @@ Nothing here touches the disk; `pruning.apply_retention` turns the choice into d
 import math
 from dataclasses import asdict, dataclass
 
+from harness.config import TrainConfig
 from harness.errors import UsageError
 
 MODES = ("min", "max")
@@ -23,8 +24,8 @@ class RetentionPolicy:
         keep_every: If set, also keep every epoch-end checkpoint whose epoch is a multiple of it.
     """
 
-    keep_last: int = 3
-    keep_best: int = 1
+    keep_last: int = TrainConfig.keep_last
+    keep_best: int = TrainConfig.keep_best
     monitor: str = "val_loss"
     mode: str = "min"
     keep_every: int | None = None

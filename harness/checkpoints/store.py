@@ -15,7 +15,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness.checkpoints.fit import check_fits
+from harness.checkpoints.compat import check_fits
 from harness.checkpoints.integrity import damage, record_files
 from harness.checkpoints.manifest import CKPT_DIR, CKPT_NAME, Manifest, candidates
 from harness.checkpoints.pruning import apply_retention

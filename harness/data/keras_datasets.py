@@ -35,7 +35,9 @@ class KerasSource:
     files: tuple
     origin: str
     reader: object  # reads (x_train, y_train), (x_test, y_test) from the folder holding `files`
+    image_shape: tuple  # (H, W, C)
     note: str = ""
+    flippable: bool = False  # a mirror image is still an example of its class
 
 
 SOURCES = {
@@ -47,6 +49,7 @@ SOURCES = {
         files=("mnist.npz",),
         origin=_STORAGE + "mnist.npz",
         reader=keras_files.read_mnist,
+        image_shape=(28, 28, 1),
     ),
     "fashion_mnist": KerasSource(
         name="fashion_mnist",
@@ -56,6 +59,7 @@ SOURCES = {
         files=keras_files.FASHION_FILES,
         origin=_STORAGE + keras_files.FASHION_FILES[0] + " (and 3 more files)",
         reader=keras_files.read_fashion_mnist,
+        image_shape=(28, 28, 1),
     ),
     "cifar10": KerasSource(
         name="cifar10",
@@ -66,6 +70,8 @@ SOURCES = {
         files=keras_files.CIFAR10_FILES,
         origin="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
         reader=keras_files.read_cifar10,
+        image_shape=(32, 32, 3),
+        flippable=True,
         note=" (extracted from cifar-10-python.tar.gz)",
     ),
 }

@@ -28,9 +28,11 @@ class DatasetEntry:
     options: dict  # option name -> (type, default, help)
     normalizations: tuple  # normalization "method"s its loader accepts
     load: Callable  # load(layout=, seed=, normalization=, **every option) -> DataSplits
+    image_shape: tuple | None = None  # (H, W, C) of an image data set, whatever the layout
+    flippable: bool = False  # a mirror image is still an example of its class
 
 
-def _entry(name, module, normalizations, *, load=None, description=None) -> DatasetEntry:
+def _entry(name, module, normalizations, *, load=None, description=None, **image) -> DatasetEntry:
     return DatasetEntry(
         name=name,
         task=module.TASK,
@@ -39,19 +41,28 @@ def _entry(name, module, normalizations, *, load=None, description=None) -> Data
         options=module.OPTIONS,
         normalizations=normalizations,
         load=load or module.load,
+        **image,
     )
 
 
 def _entries() -> dict:
     entries = [
-        _entry("digits", digits, _PIXELS),
+        _entry("digits", digits, _PIXELS, image_shape=digits.IMAGE_SHAPE),
         _entry("sine", sine, _SIGNAL),
         _entry("waveforms", waveforms, _SIGNAL),
     ]
     for name, source in keras_datasets.SOURCES.items():
         load = functools.partial(keras_datasets.load, name)
         entries.append(
-            _entry(name, keras_datasets, _PIXELS, load=load, description=source.description)
+            _entry(
+                name,
+                keras_datasets,
+                _PIXELS,
+                load=load,
+                description=source.description,
+                image_shape=source.image_shape,
+                flippable=source.flippable,
+            )
         )
     return {entry.name: entry for entry in entries}
 
@@ -66,13 +77,38 @@ def get_entry(spec: str) -> DatasetEntry:
         UsageError: no data set has that name; the message lists every known one.
     """
     if spec not in DATASETS:
-        known = ", ".join(sorted(DATASETS) + [f"{CSV_PREFIX}PATH"])
+        known = ", ".join(dataset_specs())
         raise UsageError(f"unknown data set {spec!r}; known: {known}")
     return DATASETS[spec]
 
 
-def load_dataset(spec, *, layout, seed=0, target=None, normalization=None, options=None):
-    """Loads a data set by spec; see `harness.data` for the contract."""
+def load_dataset(
+    spec: str,
+    *,
+    layout: str,
+    seed: int = 0,
+    target: str | None = None,
+    normalization: dict | None = None,
+    options: dict | None = None,
+) -> DataSplits:
+    """Loads a data set, split into train, validation and test, shaped for `layout`.
+
+    Args:
+        spec: a data set name from `list_datasets()`, or "csv:PATH".
+        layout: the model's input layout: "image", "flat" or "sequence".
+        seed: a whole number >= 0; picks the validation split and generated training draws.
+        target: the column to predict, for csv data only.
+        normalization: statistics from an earlier load (its `.normalization`) to use instead of
+            fitting new ones on this training split.
+        options: data-set options as typed on the command line, e.g. {"noise": "0.05"}.
+
+    Returns:
+        float32 x; int64 class indices (n,) for classification, float32 (n, k) for regression.
+
+    Raises:
+        UsageError: unknown spec or option, a layout the data set cannot provide, a csv file
+            that cannot be used, or a keras.datasets file that is neither cached nor downloadable.
+    """
     if not isinstance(seed, int) or seed < 0:
         raise UsageError(f"seed must be a whole number >= 0; got {seed!r}")
     if spec.startswith(CSV_PREFIX):
@@ -90,7 +126,7 @@ def load_dataset(spec, *, layout, seed=0, target=None, normalization=None, optio
     entry = get_entry(spec)
     if target is not None:
         raise UsageError(f"data set {spec!r} has a fixed target; --target is for csv:PATH data")
-    transform.check_layout(spec, layout, entry.layouts)
+    check_layout(spec, layout, entry.layouts)
     chosen = {**_defaults(entry), **parse_options(entry, options or {})}
     _check_normalization(spec, normalization, entry.normalizations)
     splits: DataSplits = entry.load(layout=layout, seed=seed, normalization=normalization, **chosen)
@@ -151,15 +187,56 @@ def list_datasets() -> list:
     return rows
 
 
-def dataset_task(spec: str, target=None):
-    """The task of `spec` without loading it, or None when only the data can tell (csv)."""
+def check_layout(spec: str, layout: str, allowed: tuple) -> None:
+    """Raises a UsageError unless `layout` is one the data set `spec` can provide."""
+    known = sorted({name for entry in DATASETS.values() for name in entry.layouts})
+    if layout not in known:
+        raise UsageError(f"unknown layout {layout!r}; known: {', '.join(known)}")
+    transform.check_layout(spec, layout, allowed)
+
+
+def image_traits(spec: str) -> tuple[tuple, bool] | None:
+    """(image shape, flippable) of an image data set, whatever layout a model reads it in, so
+    that augmentation can shift and turn its examples as images; None for other data."""
+    entry = DATASETS.get(spec)
+    if entry is None or entry.image_shape is None:
+        return None
+    return tuple(entry.image_shape), entry.flippable
+
+
+def dataset_task(spec: str, target=None) -> str | None:
+    """The task of `spec` without loading it, or None for csv data (inferred on load).
+
+    Raises:
+        UsageError: unknown spec.
+    """
     if spec.startswith(CSV_PREFIX):
         return None
     return get_entry(spec).task
 
 
-def prepare_inputs(x_raw, *, spec_name, layout, normalization):
-    """Turns raw examples into model inputs as in training; see `harness.data`."""
+def dataset_specs() -> list[str]:
+    """Every spec --dataset takes: the registered names, then csv:PATH."""
+    return [*sorted(DATASETS), f"{CSV_PREFIX}PATH"]
+
+
+def prepare_inputs(x_raw, *, spec_name: str, layout: str, normalization: dict):
+    """Turns raw examples of a data set into model inputs exactly as in training.
+
+    Args:
+        x_raw: images or signals with values in the data set's raw range (for digits 0..16, for
+            keras.datasets 0..255; see normalization["raw_range"]), with or without a batch axis;
+            for csv data a pandas DataFrame of feature columns (read with dtype=str).
+        spec_name: the data set the model was trained on.
+        layout: the model's input layout.
+        normalization: the training run's `DataSplits.normalization`.
+
+    Returns:
+        A float32 array ready for `model.predict`.
+
+    Raises:
+        UsageError: the examples do not fit the data set (shape, columns, values).
+    """
     if spec_name.startswith(CSV_PREFIX):
         _check_normalization(spec_name, normalization, ("table",))
         from harness.data import csv_table
@@ -167,7 +244,7 @@ def prepare_inputs(x_raw, *, spec_name, layout, normalization):
         csv_table.check_layout(layout)
         return csv_table.prepare(x_raw, normalization, spec_name)
     entry = get_entry(spec_name)
-    transform.check_layout(spec_name, layout, entry.layouts)
+    check_layout(spec_name, layout, entry.layouts)
     _check_normalization(spec_name, normalization, entry.normalizations)
     return transform.prepare_array(
         x_raw, spec_name=spec_name, layout=layout, normalization=normalization

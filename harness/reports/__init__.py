@@ -2,17 +2,29 @@
 
 Everything here takes NumPy arrays and never imports TensorFlow or Keras, so reports can be
 rebuilt from saved predictions without a model. Figures use Matplotlib's Agg canvas.
+
+The writers import NumPy, pandas, scikit-learn and Matplotlib, so this package loads them on first
+use (PEP 562): a command line that only needs `NORMALIZE_CHOICES` for its flags stays quick.
 """
 
-from harness.reports.classification import write_classification_report
-from harness.reports.curves import plot_training_curves
-from harness.reports.regression import write_regression_report
-from harness.reports.summary import write_batch_summary, write_metrics_json
+import importlib
 
-__all__ = [
-    "plot_training_curves",
-    "write_batch_summary",
-    "write_classification_report",
-    "write_metrics_json",
-    "write_regression_report",
-]
+# How the normalised confusion matrix divides its counts: over true classes, predictions or all.
+NORMALIZE_CHOICES = ("true", "pred", "all")
+
+_WRITERS = {
+    "plot_training_curves": "curves",
+    "write_batch_summary": "summary",
+    "write_classification_report": "classification",
+    "write_metrics_json": "summary",
+    "write_regression_report": "regression",
+}
+
+
+def __getattr__(name):
+    if name not in _WRITERS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WRITERS[name]}"), name)
+
+
+__all__ = ["NORMALIZE_CHOICES", *_WRITERS]

@@ -13,9 +13,9 @@ from sklearn import metrics
 
 from harness.atomic import write_bytes_atomic, write_text_atomic
 from harness.errors import UsageError
+from harness.reports import NORMALIZE_CHOICES
 from harness.reports.confusion_figure import confusion_matrix_png
 
-NORMALIZE_CHOICES = ("true", "pred", "all")
 # The corner cell of both matrix CSVs, read back as the index name by `pd.read_csv(index_col=0)`.
 MATRIX_INDEX_NAME = "true\\predicted"
 REPORT_COLUMNS = ["precision", "recall", "f1-score", "support"]

@@ -1,28 +1,14 @@
-"""Parsing `--set KEY=VALUE` and `--data-opt KEY=VALUE` pairs.
+"""Typing `--set KEY=VALUE` model hyperparameters (the pairs are split by `harness.cli`).
 
 Values arrive as strings; a model hyperparameter takes the type of the builder's default, so
 `--set units=64` is an int, `--set widths=256,128` a tuple and `--set batch_norm=true` a bool.
 """
 
 from harness.errors import UsageError
+from zoo import check_hparams
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
-
-
-def split_pairs(pairs, flag: str) -> dict:
-    """Turns ["a=1", "b=x"] into {"a": "1", "b": "x"}.
-
-    Raises:
-        UsageError: a pair has no "=" or an empty key.
-    """
-    result = {}
-    for pair in pairs or ():
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"{flag} takes KEY=VALUE, got {pair!r}")
-        result[key.strip()] = value.strip()
-    return result
 
 
 def coerce_hparams(raw: dict, defaults: dict, model: str) -> dict:
@@ -31,12 +17,7 @@ def coerce_hparams(raw: dict, defaults: dict, model: str) -> dict:
     Raises:
         UsageError: an unknown key, or a value that does not parse as the default's type.
     """
-    unknown = sorted(set(raw) - set(defaults))
-    if unknown:
-        raise UsageError(
-            f"model {model!r} has no hyperparameter {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(defaults)) or 'none'}"
-        )
+    check_hparams(model, raw, known=defaults)
     return {key: _coerce(key, value, defaults[key]) for key, value in raw.items()}
 
 

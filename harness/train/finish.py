@@ -1,15 +1,13 @@
-"""The end of a run: best weights back, test metrics, model.keras, summary.json, curves, a report."""
+"""The end of a run: best weights back, test metrics, model.keras, summary.json and curves."""
 
-import os
 from pathlib import Path
 
 import pandas as pd
 
-from harness.atomic import write_json_atomic
-from harness.distribute import single_process
-from harness.fitting import EVAL_BATCH_MULTIPLIER
-from harness.model_factory import inference_model
-from harness.pipeline import eval_dataset
+from harness.atomic import save_model_atomic, write_json_atomic
+from harness.model.factory import inference_model
+from harness.runtime.distribute import single_process
+from harness.train.pipeline import split_dataset
 
 
 def finish_run(
@@ -25,15 +23,7 @@ def finish_run(
     distribution = distribution or single_process()
     write_dir = write_dir or run_dir
     weights_from = _best_weights_back(prepared, outcome, distribution)
-    one_hot = data.num_outputs if config.label_smoothing else None
-    test = distribution.shard(
-        eval_dataset(
-            data.x_test,
-            data.y_test,
-            batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER,
-            one_hot_classes=one_hot,
-        )
-    )
+    test = distribution.shard(split_dataset(data, "test", config))
     test_metrics = model.evaluate(test, verbose=0, return_dict=True)
     if data.task == "regression":
         test_metrics["mse"] = test_metrics["loss"]
@@ -51,7 +41,7 @@ def finish_run(
 
 def _best_weights_back(prepared, outcome, distribution) -> str:
     """With early stopping, restores the best checkpoint on every worker; says which weights."""
-    from harness.fitting import run_store
+    from harness.train.fit import run_store
 
     weights_from = f"final (epoch {int(outcome.state.epoch.numpy())})"
     if outcome.early_stopping is None:
@@ -62,17 +52,6 @@ def _best_weights_back(prepared, outcome, distribution) -> str:
         entry = store.restore("best")
         weights_from = f"best ({entry['name']}, epoch {entry['epoch']})"
     return weights_from
-
-
-def save_model_atomic(model, path: Path) -> None:
-    """model.save to a temporary .keras file, then os.replace onto `path`."""
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
-    try:
-        model.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
 
 
 def _summary(prepared, model, outcome, test_metrics, train_seconds, weights_from) -> dict:
@@ -116,7 +95,10 @@ def print_summary(summary: dict, run_dir: Path) -> None:
     test = ", ".join(f"{key} {value:.4g}" for key, value in summary["test"].items())
     best = ""
     if summary["best_epoch"] is not None and summary["best_value"] is not None:
-        best = f"; best {summary['monitor']} {summary['best_value']:.4g} at epoch {summary['best_epoch']}"
+        best = (
+            f"; best {summary['monitor']} {summary['best_value']:.4g} "
+            f"at epoch {summary['best_epoch']}"
+        )
     stopped = " (stopped early)" if summary["stopped_early"] else ""
     epochs = f"{summary['epochs_run']} epoch{'s' if summary['epochs_run'] != 1 else ''}"
     print(f"\n{summary['model']} on {summary['dataset']}: {epochs}{stopped}{best}")

@@ -15,35 +15,31 @@ IMAGE_ZOOM = 0.1
 IMAGE_FILL_MODE = "nearest"
 # Inputs are standardised, so this is noise at 5% of one standard deviation.
 SEQUENCE_NOISE = 0.05
-# Data sets whose mirror image is still a valid example of its class.
-FLIPPABLE = ("cifar10",)
 # Image data sets keep their image augmentations when a model reads them flat or as rows of
-# steps: a shifted digit is a better new example than a noisy one (the mlp reached 0.994 on
-# digits with shifts and 0.983 without).
-IMAGE_SHAPES = {
-    "digits": (8, 8, 1),
-    "mnist": (28, 28, 1),
-    "fashion_mnist": (28, 28, 1),
-    "cifar10": (32, 32, 3),
-}
+# steps: a shifted digit is a better new example than a noisy one. Which data sets are images, of
+# what shape, and which may be mirrored, the data registry says (`harness.data.image_traits`).
 
 
 def augmentation_layers(layout: str, dataset: str, seed: int) -> list:
     """Returns the augmentation layers that fit this data, in order."""
     import keras
 
+    from harness.data import image_traits
+
     layers = keras.layers
-    if layout != "image" and dataset in IMAGE_SHAPES:
+    traits = image_traits(dataset)
+    if layout != "image" and traits is not None:
         # Back to (height, width, channels) for the image layers, then to the model's layout.
-        unshaped = (-1,) if layout == "flat" else (IMAGE_SHAPES[dataset][0], -1)
+        image_shape = traits[0]
+        unshaped = (-1,) if layout == "flat" else (image_shape[0], -1)
         return [
-            layers.Reshape(IMAGE_SHAPES[dataset]),
+            layers.Reshape(image_shape),
             *augmentation_layers("image", dataset, seed),
             layers.Reshape(unshaped),
         ]
     if layout == "image":
         chosen = []
-        if dataset in FLIPPABLE:
+        if traits is not None and traits[1]:
             chosen.append(layers.RandomFlip("horizontal", seed=seed))
         chosen += [
             layers.RandomTranslation(

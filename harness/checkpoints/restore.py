@@ -36,8 +36,8 @@ def restore_run_model(run_dir, which: str = "best", *, warn: bool = True) -> Res
         UsageError: no run there, no such checkpoint, nothing intact, or a mismatch.
     """
     from harness.checkpoints import CheckpointStore
-    from harness.model_factory import build_model, compile_model
-    from harness.training_state import TrainingState
+    from harness.model.factory import build_model, compile_model
+    from harness.model.state import TrainingState
 
     run_dir = Path(run_dir)
     run = read_run_json(run_dir)

@@ -1,8 +1,8 @@
 """Building and compiling a run's model, the same way in training, resume, evaluation and export."""
 
-from harness.augment import with_augmentation
 from harness.errors import UsageError
-from harness.optimizers import build_optimizer
+from harness.model.augment import with_augmentation
+from harness.model.optimizers import build_optimizer
 
 
 def build_model(model_info: dict, *, augment: bool, dataset: str, seed: int):

@@ -1,32 +1,10 @@
-"""Finding run folders and printing their checkpoints as tables (rich if installed, else text)."""
+"""Printing a run folder's checkpoints as a table (rich if installed, else plain text)."""
 
-import os
 from pathlib import Path
 
-from harness.checkpoints.manifest import MANIFEST_NAME, Manifest
-from harness.errors import UsageError
+from harness.checkpoints.manifest import Manifest
 
-RUN_MARKERS = (MANIFEST_NAME, "run.json")
 COLUMNS = ("name", "epoch", "step", "metrics", "size", "tags")
-
-
-def find_runs(paths) -> list[Path]:
-    """Run folders at or below `paths` (a run folder has manifest.json or run.json), sorted.
-
-    Raises:
-        UsageError: A path does not exist.
-    """
-    runs = set()
-    for path in map(Path, paths):
-        if not path.exists():
-            raise UsageError(f"{path} does not exist; give a run folder or a folder of runs")
-        for folder, subfolders, files in os.walk(path):
-            if any(marker in files for marker in RUN_MARKERS):
-                runs.add(Path(folder))
-                subfolders.clear()  # a run's own ckpt/ holds no runs
-            else:
-                subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-    return sorted(runs)
 
 
 def human_size(count: int) -> str:

@@ -11,9 +11,8 @@ import os
 
 import numpy as np
 
+from harness.data import CSV_PREFIX
 from harness.errors import UsageError
-
-CSV_PREFIX = "csv:"
 
 
 @dataclasses.dataclass

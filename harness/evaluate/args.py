@@ -4,22 +4,18 @@ Importing this module must not import TensorFlow: `--help` and every bad-input e
 well under a second, before the slow import.
 """
 
-import json
-import os
-import re
 from pathlib import Path
 
+from harness.checkpoints.manifest import NAMES_HELP, check_checkpoint_name, is_checkpoint_path
+from harness.cli import OneLineParser, whole_number
 from harness.errors import UsageError
-from harness.runs import DEFAULT_ROOT, holds_run
-from harness.train_args import OneLineParser, whole_number
+from harness.reports import NORMALIZE_CHOICES
+from harness.runs import DEFAULT_ROOT, find_runs, newest_run
 
 SPLITS = ("test", "val", "train", "all")
-NORMALIZE_CHOICES = ("true", "pred", "all")
 # One forward pass over this many examples is cheap on a CPU for every zoo model and keeps
 # Python's per-batch overhead out of the throughput figure.
 DEFAULT_BATCH_SIZE = 1024
-CHECKPOINT_HELP = "best, latest, ckpt-N or a checkpoint prefix path such as RUN/ckpt/ckpt-40"
-_CKPT_NAME = re.compile(r"ckpt-\d+")
 
 
 def build_evaluate_parser() -> OneLineParser:
@@ -87,7 +83,8 @@ def build_predict_parser() -> OneLineParser:
     """Returns the parser for predict.py."""
     parser = OneLineParser(
         prog="predict.py",
-        description="Predict with a trained run. Inputs: .png/.jpg images, converted to the training "
+        description="Predict with a trained run. Inputs: .png/.jpg images, converted to the "
+        "training "
         "images' channels and size (digits and MNIST are light strokes on a dark "
         "background: images are not inverted); .csv rows (a table run's feature columns, "
         "or the raw values of one example per row); .npy arrays of raw examples. Raw "
@@ -104,7 +101,7 @@ def build_predict_parser() -> OneLineParser:
 def add_checkpoint_flag(group) -> None:
     """Adds --checkpoint, shared by evaluate.py and predict.py."""
     group.add_argument(
-        "--checkpoint", default=None, metavar="NAME", help=f"{CHECKPOINT_HELP} (default best)"
+        "--checkpoint", default=None, metavar="NAME", help=f"{NAMES_HELP} (default best)"
     )
 
 
@@ -127,13 +124,7 @@ def check_common(args) -> str:
     """
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be >= 1, got {args.batch_size}")
-    which = args.checkpoint or "best"
-    if which in ("best", "latest") or _CKPT_NAME.fullmatch(which):
-        return which
-    prefix = Path(which[: -len(".index")] if which.endswith(".index") else which)
-    if prefix.parent.name == "ckpt" and _CKPT_NAME.fullmatch(prefix.name):
-        return which
-    raise UsageError(f"unknown checkpoint {which!r}; use {CHECKPOINT_HELP}")
+    return check_checkpoint_name(args.checkpoint or "best")
 
 
 def selected_runs(args) -> tuple[list[Path], Path | None]:
@@ -175,11 +166,6 @@ def selected_runs(args) -> tuple[list[Path], Path | None]:
     raise UsageError("evaluate.py needs --run-dir DIR, --model NAME or --all [ROOT] (see --help)")
 
 
-def is_checkpoint_path(which: str) -> bool:
-    """True if `which` is a prefix path such as RUN/ckpt/ckpt-40 rather than a name."""
-    return which not in ("best", "latest") and not _CKPT_NAME.fullmatch(which)
-
-
 def _existing_folder(path, what: str) -> Path:
     path = Path(path)
     if not path.exists():
@@ -187,45 +173,3 @@ def _existing_folder(path, what: str) -> Path:
     if not path.is_dir():
         raise UsageError(f"{what} {path} is a file, not a folder")
     return path
-
-
-def find_runs(root) -> list[Path]:
-    """Every run folder under `root`, sorted; a folder with a run is not searched further.
-
-    A folder counts if it holds run.json, manifest.json or ckpt/, so that a run whose run.json
-    was lost is still found and reported as damaged instead of silently left out.
-    """
-    runs = []
-    for folder, subfolders, _ in os.walk(root):
-        if holds_run(Path(folder)):
-            runs.append(Path(folder))
-            subfolders.clear()
-        else:
-            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-    return sorted(runs)
-
-
-def newest_run(model: str, root=DEFAULT_ROOT) -> Path:
-    """The run of `model` under `root` created last (by run.json's "created").
-
-    Raises:
-        UsageError: `root` holds no readable run of that model.
-    """
-    found, other_models = [], set()
-    for run_dir in find_runs(root) if Path(root).is_dir() else []:
-        try:
-            run = json.loads((run_dir / "run.json").read_text())
-            name, created = run["model"]["name"], run.get("created", "")
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # a damaged run cannot be the one meant; --all reports it
-        if name == model:
-            found.append((created, str(run_dir), run_dir))
-        else:
-            other_models.add(name)
-    if not found:
-        others = f"; runs found of: {', '.join(sorted(other_models))}" if other_models else ""
-        raise UsageError(
-            f"no run of model {model!r} under {root}/{others}; train one with "
-            f"python train.py --model {model}, or give --run-dir DIR"
-        )
-    return max(found)[2]

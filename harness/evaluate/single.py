@@ -1,7 +1,7 @@
 """One evaluation: a run's checkpoint restored, its predictions on one split, the report files.
 
 The model, data set, split and normalisation all come from the run folder (`restore_run_model`
-and `harness.eval_data`), so the user never retypes a hyperparameter.
+and `harness.evaluate.data`), so the user never retypes a hyperparameter.
 
 metrics.json, beside the report files: run, model, task, dataset, split, checkpoint (restored),
 checkpoint_requested, epoch, step, params; metrics (the headline figures the report writer
@@ -15,7 +15,8 @@ import dataclasses
 import time
 from pathlib import Path
 
-from harness.eval_data import CSV_PREFIX, EvalDataCache
+from harness.data import CSV_PREFIX
+from harness.evaluate.data import EvalDataCache
 from harness.runs import read_run_json
 
 
@@ -46,7 +47,7 @@ def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | No
     Raises:
         UsageError: the run, its checkpoint or the data cannot be used.
     """
-    from harness.restore import restore_run_model
+    from harness.checkpoints.restore import restore_run_model
 
     marks = {"start": time.perf_counter()}
     run_dir = Path(run_dir)
@@ -102,7 +103,7 @@ def default_report_dir(run_dir: Path, checkpoint: str, request: EvalRequest, dat
 
 
 def _predict(model, x, batch_size):
-    from harness.prediction import predict_timed
+    from harness.evaluate.predict import predict_timed
 
     return predict_timed(model, x, batch_size)
 

@@ -4,6 +4,7 @@ Warm-up uses the warm-up built into `keras.optimizers.schedules.CosineDecay`, so
 schedule class ends up inside a saved model: `model.keras` stays loadable by plain Keras.
 """
 
+from harness.config import LENGTH_FREE_SCHEDULES
 from harness.errors import UsageError
 
 # Plateau: halve the rate after this share of the run without improvement.
@@ -29,7 +30,7 @@ def build_learning_rate(config, steps_per_epoch: int):
     schedules = keras.optimizers.schedules
     total_steps = config.epochs * steps_per_epoch
     warmup_steps = warmup_epochs_for(config) * steps_per_epoch
-    if config.schedule in ("constant", "plateau"):
+    if config.schedule in LENGTH_FREE_SCHEDULES:
         if not warmup_steps:
             return config.lr
         # alpha=1 makes the "decay" a constant: only the linear warm-up remains.

@@ -1,4 +1,4 @@
-"""tf.distribute for train.py: the --strategy choice, TF_CONFIG, the chief, and where each worker writes.
+"""tf.distribute for train.py: the --strategy choice, the chief, and where each worker writes.
 
 `none` trains in this process with Keras's default strategy, exactly as before distribution
 existed; `mirrored` is MirroredStrategy over this machine's GPUs (or its one CPU device);
@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from harness.errors import WorkerLost
-from harness.tf_config import DEFAULT_TIMEOUT_SECONDS, TIMEOUT_ENV, Cluster
+from harness.runtime.cluster import DEFAULT_TIMEOUT_SECONDS, TIMEOUT_ENV, Cluster
 
 _TASK_PATTERN = re.compile(r"/job:(\w+)/replica:\d+/task:(\d+)")
 

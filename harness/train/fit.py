@@ -3,16 +3,13 @@
 import dataclasses
 import sys
 
-from harness.callbacks import CheckpointSaver, HistoryWriter, truncate_history
 from harness.config import monitor_mode
-from harness.distribute import single_process
 from harness.errors import UsageError
-from harness.model_factory import compile_model
-from harness.optimizers import plateau_callback
-from harness.pipeline import eval_dataset, execution_steps, steps_per_epoch, train_dataset
-
-# Validation runs in larger batches than training: no gradients, so memory allows it.
-EVAL_BATCH_MULTIPLIER = 4
+from harness.model.factory import compile_model
+from harness.model.optimizers import plateau_callback
+from harness.runtime.distribute import single_process
+from harness.train.callbacks import CheckpointSaver, HistoryWriter, truncate_history
+from harness.train.pipeline import execution_steps, split_dataset, steps_per_epoch, train_dataset
 
 
 @dataclasses.dataclass
@@ -31,12 +28,12 @@ def fit_run(prepared, model, *, distribution=None, write_dir=None) -> FitOutcome
     Args:
         prepared: the `PreparedRun`.
         model: the model, built in `distribution`'s scope.
-        distribution: a `harness.distribute.Distribution`; default: this process alone.
+        distribution: a `harness.runtime.distribute.Distribution`; default: this process alone.
         write_dir: where checkpoints and history.csv go (the run folder, or a non-chief worker's
             temporary folder); default: the run folder.
     """
     from harness.checkpoints import CheckpointStore, RetentionPolicy
-    from harness.training_state import TrainingState
+    from harness.model.state import TrainingState
 
     config, data = prepared.config, prepared.data
     distribution = distribution or single_process()
@@ -102,7 +99,8 @@ def run_store(prepared, store, state, distribution):
 def _async_save(config, distribution) -> bool:
     if config.async_save and distribution.strategy is not None:
         print(
-            f"note: --async-save is for --strategy none; saving synchronously under {distribution.name}",
+            "note: --async-save is for --strategy none; "
+            f"saving synchronously under {distribution.name}",
             flush=True,
         )
         return False
@@ -163,14 +161,7 @@ def _fit_from(model, prepared, callbacks, start_step: int, steps: int, distribut
     config, data = prepared.config, prepared.data
     epoch, done_in_epoch = divmod(start_step, steps)
     one_hot = data.num_outputs if config.label_smoothing else None
-    validation = distribution.shard(
-        eval_dataset(
-            data.x_val,
-            data.y_val,
-            batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER,
-            one_hot_classes=one_hot,
-        )
-    )
+    validation = distribution.shard(split_dataset(data, "val", config))
     verbose = 1 if sys.stdout.isatty() else 2
 
     def fit(first_epoch, last_epoch, skip=0):

@@ -56,7 +56,8 @@ def read_tf_config(environ=None) -> Cluster:
     text = (os.environ if environ is None else environ).get("TF_CONFIG", "").strip()
     if not text:
         raise UsageError(
-            f"--strategy multiworker needs the TF_CONFIG environment variable, e.g. {TF_CONFIG_EXAMPLE}"
+            "--strategy multiworker needs the TF_CONFIG environment variable, "
+            f"e.g. {TF_CONFIG_EXAMPLE}"
         )
     try:
         data = json.loads(text)
@@ -96,12 +97,14 @@ def _cluster_tasks(cluster: dict) -> tuple:
         addresses = cluster.get(job, [])
         if not isinstance(addresses, list) or not all(_is_address(a) for a in addresses):
             raise UsageError(
-                f'TF_CONFIG cluster {job!r} must be a list of "host:port" strings, got {addresses!r}'
+                f'TF_CONFIG cluster {job!r} must be a list of "host:port" strings, '
+                f"got {addresses!r}"
             )
         tasks += [(job, index, address) for index, address in enumerate(addresses)]
     if not tasks or len(cluster.get("chief", [])) > 1:
         raise UsageError(
-            f'TF_CONFIG cluster needs a "worker" list (and at most one chief), e.g. {TF_CONFIG_EXAMPLE}'
+            'TF_CONFIG cluster needs a "worker" list (and at most one chief), '
+            f"e.g. {TF_CONFIG_EXAMPLE}"
         )
     return tuple(tasks)
 

@@ -11,11 +11,11 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from harness.cli import split_pairs
 from harness.errors import UsageError
-from harness.eval_args import selected_runs
-from harness.eval_data import EvalDataCache
-from harness.evaluation import EvalRequest, describe, evaluate_checkpoint
-from harness.hparams import split_pairs
+from harness.evaluate.args import selected_runs
+from harness.evaluate.data import EvalDataCache
+from harness.evaluate.single import EvalRequest, describe, evaluate_checkpoint
 from harness.runs import read_run_json
 
 EXIT_FAILED_ROWS = 1

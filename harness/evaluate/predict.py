@@ -77,7 +77,7 @@ def plan_prediction(args, which: str) -> PredictPlan:
     Raises:
         UsageError: a bad run folder, input file or --out path.
     """
-    from harness.predict_inputs import read_inputs
+    from harness.evaluate.predict_inputs import read_inputs
     from harness.runs import read_run_json
 
     run = read_run_json(args.run_dir)
@@ -93,7 +93,7 @@ def run_prediction(plan: PredictPlan) -> int:
     Raises:
         UsageError: the checkpoint cannot be restored.
     """
-    from harness.restore import restore_run_model
+    from harness.checkpoints.restore import restore_run_model
 
     restored = restore_run_model(plan.run_dir, plan.which)
     timed = predict_timed(restored.model, plan.x, plan.batch_size)

@@ -25,7 +25,8 @@ class DevicePlan:
             where = "GPU " + ",".join(str(i) for i in self.gpu_indices) + " (memory growth on)"
         else:
             where = "CPU" + (f" ({cpu_count} cores)" if cpu_count else "")
-        return f"device: {where}; precision: {self.precision_policy}; XLA: {'on' if self.xla else 'off'}"
+        xla = "on" if self.xla else "off"
+        return f"device: {where}; precision: {self.precision_policy}; XLA: {xla}"
 
 
 def plan_devices(device: str, gpu_count: int, *, mixed_precision=False, xla=False) -> DevicePlan:

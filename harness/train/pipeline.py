@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+EVAL_BATCH_MULTIPLIER = 4
+
 
 def steps_per_epoch(num_examples: int, batch_size: int) -> int:
     """Batches per epoch, the last one partial."""
@@ -81,6 +83,19 @@ def train_dataset(x, y, *, batch_size, seed, start_epoch, epochs, one_hot_classe
     dataset = tf.data.Dataset.range(start_epoch, epochs).flat_map(batches_of)
     dataset = dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def split_dataset(data, split: str, config):
+    """A run's "val" or "test" split, batched for evaluation as the recipe trains (one-hot
+    targets under label smoothing), in batches larger than training's: no gradients, so memory
+    allows it."""
+    x, y = data.split(split)
+    return eval_dataset(
+        x,
+        y,
+        batch_size=config.batch_size * EVAL_BATCH_MULTIPLIER,
+        one_hot_classes=data.num_outputs if config.label_smoothing else None,
+    )
 
 
 def eval_dataset(x, y, *, batch_size, one_hot_classes=None):

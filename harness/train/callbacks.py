@@ -12,7 +12,7 @@ import keras
 import pandas as pd
 
 from harness.atomic import write_text_atomic
-from harness.optimizers import learning_rate_reader
+from harness.model.optimizers import learning_rate_reader
 
 
 class HistoryWriter(keras.callbacks.Callback):

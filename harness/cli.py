@@ -1,0 +1,88 @@
+"""What every command line here shares: one-line parser errors, typed flags, KEY=VALUE pairs, and
+the wrapper that turns bad input into one line on stderr and exit code 2.
+
+train.py, evaluate.py, predict.py and `python -m harness.checkpoints` all end in `command_main`,
+so the exit codes and the shape of an error line are the same everywhere. Importing this module
+imports no TensorFlow: `--help` and bad input answer at once.
+"""
+
+import argparse
+import sys
+
+from harness.errors import EXIT_USAGE, EXIT_WORKER_LOST, UsageError, WorkerLost
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are `UsageError`s: one line, exit 2, no usage dump."""
+
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def positive_number(text: str) -> float:
+    """argparse type for a float; range checks happen in `harness.config.check_config`."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.001, got {text!r}") from None
+
+
+def whole_number(text: str) -> int:
+    """argparse type for an int with a readable error."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def split_pairs(pairs, flag: str) -> dict:
+    """Turns ["a=1", "b=x"] into {"a": "1", "b": "x"}.
+
+    Raises:
+        UsageError: a pair has no "=" or an empty key.
+    """
+    result = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{flag} takes KEY=VALUE, got {pair!r}")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def command_main(body, argv=None) -> int:
+    """Runs `body(argv)` and returns its exit code; expected failures become one line on stderr.
+
+    A `UsageError` (bad input) exits 2 and a `WorkerLost` (a peer of a multi-worker run died)
+    exits 1, each with its message and no traceback. Anything else is a bug and raises.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return body(argv)
+    except UsageError as error:
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        return EXIT_USAGE
+    except WorkerLost as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_WORKER_LOST
+
+
+def checked_main(argv, build_parser, plan, run) -> int:
+    """The shape of evaluate.py and predict.py: check every input, import TensorFlow, then run.
+
+    Args:
+        argv: the arguments, or None for sys.argv[1:].
+        build_parser: returns the command's argparse parser (it must define --verbose).
+        plan: args -> a plan; every input check happens here, before TensorFlow is imported.
+        run: plan -> the exit code.
+    """
+
+    def body(arguments) -> int:
+        from harness.runtime.tf_import import import_tensorflow
+
+        args = build_parser().parse_args(arguments)
+        planned = plan(args)
+        import_tensorflow(verbose=args.verbose)
+        return run(planned)
+
+    return command_main(body, argv)

@@ -1,0 +1,142 @@
+"""The train.py command line: flags and their parsing into a `TrainConfig`.
+
+Every flag's default is the `TrainConfig` field of the same name (argparse's default is None,
+meaning "not given"). Importing this module must not import TensorFlow or NumPy: `train.py --help`
+and `--list-models` answer at once.
+"""
+
+import argparse
+import dataclasses
+
+from harness.cli import OneLineParser, positive_number, split_pairs, whole_number
+from harness.config import DEVICES_HELP, OPTIMIZERS, SCHEDULES, STRATEGIES, TrainConfig
+from harness.errors import UsageError
+
+# Flags whose parsed value is not yet the field's: KEY=VALUE pairs, split into a dict.
+_PAIR_FLAGS = {"data_options": "--data-opt", "hparams": "--set"}
+
+
+class TrainParser(OneLineParser):
+    """train.py's parser. The data registry imports NumPy, so its names are read into the help of
+    --dataset only when help is shown; any other use of the parser stays quick."""
+
+    def format_help(self):
+        from harness.data import dataset_specs
+
+        for action in self._actions:
+            if action.dest == "dataset":
+                action.help = f"{', '.join(dataset_specs())} (default: the model's own)"
+        return super().format_help()
+
+
+def build_parser() -> TrainParser:
+    """Returns the parser for train.py."""
+    parser = TrainParser(
+        prog="train.py",
+        description="Train a zoo model. Recipe flags left out take the model's tuned defaults.",
+    )
+    what = parser.add_argument_group("what to train")
+    what.add_argument("--model", help="a registered model name (see --list-models)")
+    what.add_argument("--dataset", help="see --list-datasets")
+    what.add_argument("--target", help="target column of a csv:PATH data set")
+    what.add_argument(
+        "--data-opt",
+        action="append",
+        metavar="KEY=VALUE",
+        dest="data_options",
+        help="data set option, e.g. noise=0.05",
+    )
+    what.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", dest="hparams", help="model hyperparameter"
+    )
+    what.add_argument("--list-models", action="store_true", help="list the models and exit")
+    what.add_argument("--list-datasets", action="store_true", help="list the data sets and exit")
+    recipe = parser.add_argument_group("recipe (defaults: the model's own)")
+    recipe.add_argument("--epochs", type=whole_number)
+    recipe.add_argument("--batch-size", type=whole_number, help="global batch size")
+    recipe.add_argument("--lr", type=positive_number, help="peak learning rate")
+    recipe.add_argument("--optimizer", help=", ".join(OPTIMIZERS))
+    recipe.add_argument("--schedule", help=", ".join(SCHEDULES))
+    recipe.add_argument("--warmup-epochs", type=whole_number)
+    recipe.add_argument(
+        "--early-stopping",
+        type=whole_number,
+        metavar="PATIENCE",
+        help="0 is off; restores the best weights",
+    )
+    recipe.add_argument(
+        "--clip-norm", type=positive_number, help="clip each gradient to this global norm"
+    )
+    recipe.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
+    recipe.add_argument("--weight-decay", type=positive_number, help="adamw only")
+    recipe.add_argument("--label-smoothing", type=positive_number)
+    recipe.add_argument("--seed", type=whole_number, help=f"default {TrainConfig.seed}")
+    _add_device_flags(parser.add_argument_group("devices"))
+    _add_run_flags(parser.add_argument_group("run folder and checkpoints"))
+    return parser
+
+
+def _add_device_flags(group) -> None:
+    group.add_argument("--device", help=f"{DEVICES_HELP} (default {TrainConfig.device})")
+    group.add_argument("--mixed-precision", action="store_true", default=None)
+    group.add_argument(
+        "--xla",
+        action="store_true",
+        default=None,
+        help="compile with XLA (changes numerics slightly)",
+    )
+    group.add_argument(
+        "--strategy", help=f"{', '.join(STRATEGIES)} (default {TrainConfig.strategy})"
+    )
+    group.add_argument(
+        "--steps-per-execution",
+        type=whole_number,
+        help="training steps per compiled call (default: one epoch)",
+    )
+    group.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
+
+
+def _add_run_flags(group) -> None:
+    group.add_argument("--run-dir", help="default: checkpoints/<model>/<run-id>/")
+    group.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
+    group.add_argument(
+        "--overwrite", action="store_true", help="start afresh in a run folder that holds a run"
+    )
+    group.add_argument("--monitor", help="val_loss, val_accuracy, ... (default by task)")
+    group.add_argument("--keep-last", type=whole_number, help=f"default {TrainConfig.keep_last}")
+    group.add_argument("--keep-best", type=whole_number, help=f"default {TrainConfig.keep_best}")
+    group.add_argument(
+        "--keep-every", type=whole_number, metavar="E", help="also keep every E-th epoch"
+    )
+    group.add_argument("--save-every-steps", type=whole_number, metavar="N")
+    group.add_argument(
+        "--async-save",
+        action="store_true",
+        default=None,
+        help="write checkpoints in the background",
+    )
+
+
+def config_from_args(args) -> TrainConfig:
+    """Builds the (unresolved) `TrainConfig` from parsed flags: each flag given sets its field."""
+    if not args.model and not args.resume:
+        raise UsageError("train.py needs --model NAME (see --list-models)")
+    given = {}
+    for field in dataclasses.fields(TrainConfig):
+        value = getattr(args, field.name, None)
+        if field.name in _PAIR_FLAGS:
+            value = split_pairs(value, _PAIR_FLAGS[field.name])
+        if value is not None:
+            given[field.name] = value
+    config = TrainConfig(**{"model": "", **given})
+    _check_counts(config)
+    return config
+
+
+def _check_counts(config: TrainConfig) -> None:
+    if config.keep_best < 0 or (config.keep_every is not None and config.keep_every < 1):
+        raise UsageError("--keep-best must be >= 0 and --keep-every >= 1")
+    if config.save_every_steps is not None and config.save_every_steps < 1:
+        raise UsageError(f"--save-every-steps must be >= 1, got {config.save_every_steps}")
+    if config.steps_per_execution is not None and config.steps_per_execution < 1:
+        raise UsageError(f"--steps-per-execution must be >= 1, got {config.steps_per_execution}")
