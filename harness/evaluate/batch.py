@@ -166,21 +166,9 @@ def _evaluate_row(run_dir: Path, request: EvalRequest, cache: EvalDataCache) -> 
         return failed_row(run_dir, request.which, error)
     except Exception as error:
         return failed_row(run_dir, request.which, f"{type(error).__name__}: {error}")
-    damage = metrics["damage"]
-    return {
-        "run": metrics["run"],
-        "model": metrics["model"],
-        "dataset": metrics["dataset"],
-        "checkpoint": metrics["checkpoint"],
-        "epoch": metrics["epoch"],
-        "params": metrics["params"],
-        "split": metrics["split"],
-        **metrics["metrics"],
-        "eval_samples_per_s": metrics["eval_samples_per_s"],
-        "report_dir": metrics["report_dir"],
-        "status": "damaged" if damage else "ok",
-        "error": "; ".join(damage),
-    }
+    from harness.reports.summary import summary_row
+
+    return summary_row(metrics)
 
 
 def failed_row(run_dir: Path, which: str, error) -> dict:

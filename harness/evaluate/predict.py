@@ -46,8 +46,8 @@ def predict_timed(model, x: np.ndarray, batch_size: int) -> TimedPrediction:
     started = time.perf_counter()
     signature = tf.TensorSpec([None, *x.shape[1:]], tf.float32)
     forward = tf.function(lambda batch: model(batch, training=False), input_signature=[signature])
-    # The first call at a batch shape also optimises the graph and sets up kernels for that shape
-    # (60 ms against 2 ms for 360 digits); a warm-up call on the first batch pays for it here.
+    # The first call at a batch shape also optimises the graph and sets up kernels for that shape,
+    # many times a later call's cost; a warm-up call on the first batch pays for it here.
     forward(tf.constant(x[:batch_size], tf.float32))
     traced = time.perf_counter()
     outputs = [

@@ -101,11 +101,9 @@ def learning_rate_reader(optimizer):
     """A function of no arguments returning the rate `optimizer` applies at its current step.
 
     Reading the rate of a schedule runs the schedule's ops one by one in eager mode, after every
-    epoch for history.csv: for warm-up cosine 1.7 ms alone and about 4 ms inside a training run
-    (the mlp run's history row took 4.9 ms before this, 1.2 ms after, fsync included). Traced
-    once into a tf.function, the same ops run as one call of about 0.45 ms. The function reads
-    the optimizer's step and rate variables when called, so ReduceLROnPlateau's changes and a
-    restored step are seen.
+    epoch for history.csv; traced once into a tf.function, the same ops run as one call
+    (BENCHMARKS.md has the figures). The function reads the optimizer's step and rate variables
+    when called, so ReduceLROnPlateau's changes and a restored step are seen.
     """
     import tensorflow as tf
 

@@ -72,8 +72,8 @@ def _line(text: str) -> tuple:
 def ink_centre(outline: Path) -> float:
     """The middle of an outline's ink from left to right, from its points.
 
-    `Path.get_extents` would solve every curve segment in Python, about 5 ms for a number's
-    outline: in a new process, most of the first confusion matrix's drawing time. The points
+    `Path.get_extents` would solve every curve segment in Python: in a new process, most of the
+    first confusion matrix's drawing time. The points
     give the same answer when the glyphs have points at their extremes, as the digits and the
     point of Matplotlib's fonts do (tests/test_report_plots.py compares the two).
     """

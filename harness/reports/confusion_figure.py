@@ -1,7 +1,7 @@
 """The confusion-matrix heatmap, drawn whole once and then only where one run differs from another.
 
-Drawing the figure whole took about 200 ms for 10 classes on two cores, as long as restoring the
-model and predicting. Most of that is spent on the tick labels, axis labels, colour bar and
+Drawing the figure whole took as long as restoring the model and predicting (BENCHMARKS.md,
+section 4). Most of that is spent on the tick labels, axis labels, colour bar and
 layout, and the runs of a batch share all of it: with the same class names, colour-bar label and
 colour scale they come out the same. So a few figures are kept, each with a rendering of its
 static part (Matplotlib's blitting). A PNG restores that rendering and draws on it only what
@@ -130,8 +130,7 @@ def _build(
         figure.add_axes((0.85, 0.1, 0.05, 0.8)),
     )
     # One quadrilateral per cell, centred on (column, row) as imshow would place it. Agg fills
-    # the k*k quads in one call; imshow resampled the matrix to every pixel of the plot, 24 ms
-    # of a 10-class PNG.
+    # the k*k quads in one call; imshow resampled the matrix to every pixel of the plot.
     edges = np.arange(num_classes + 1) - 0.5
     colours = axes.pcolormesh(
         edges, edges, np.asarray(normalized, dtype=float), cmap=COLORMAP, norm=Normalize(0.0, vmax)

@@ -23,7 +23,7 @@ def plot_training_curves(history_csv_path, out_png, *, metric: str | None = None
 
     Args:
         history_csv_path: a CSV with an "epoch" column and one column per logged value, as
-            Keras's CSVLogger writes it.
+            the run's history.csv (`harness.train.callbacks.HistoryWriter`) has them.
         out_png: the PNG to write, atomically.
         metric: the metric to draw; default the first column, in file order, that is not
             epoch, a loss, a learning rate, a time or a "val_" column.

@@ -1,11 +1,11 @@
 """PNG files from a rendered RGBA buffer, encoded with NumPy and zlib instead of Pillow.
 
 Why not Pillow: for every row Pillow tries each of the five PNG row filters and keeps the one
-that looks most compressible, which on a figure costs more than the compression itself. The
-10-class confusion matrix (874 x 786 RGBA) took 18-25 ms at zlib level 1. Here every row uses
-the "Up" filter (the difference to the row above: one NumPy subtraction for the whole image,
-and a figure's flat colours and vertical edges leave mostly zeros), then zlib level 1: 9.5 ms,
-and 68 kB against Pillow's 69 kB. Any PNG reader decodes the same pixels.
+that looks most compressible, which on a figure costs more than the compression itself. Here
+every row uses the "Up" filter (the difference to the row above: one NumPy subtraction for the
+whole image, and a figure's flat colours and vertical edges leave mostly zeros), then zlib level
+1, at about half Pillow's time and the same size (BENCHMARKS.md, section 4). Any PNG reader
+decodes the same pixels.
 """
 
 import struct

@@ -46,6 +46,25 @@ def _strict_json(value):
 INTEGER_COLUMNS = ("epoch", "step", "params", "n")
 
 
+def summary_row(evaluation: dict) -> dict:
+    """One summary.csv row from one evaluation (what its metrics.json holds, and report_dir).
+
+    A new column is a new key of the evaluation (`harness.evaluate.single.evaluate_checkpoint`)
+    named here; where it stands is set by LEADING_COLUMNS and TRAILING_COLUMNS, else after the
+    headline metrics in the order of this row.
+    """
+    damage = evaluation["damage"]
+    return {
+        **{column: evaluation[column] for column in LEADING_COLUMNS},
+        "split": evaluation["split"],
+        **evaluation["metrics"],
+        "eval_samples_per_s": evaluation["eval_samples_per_s"],
+        "report_dir": evaluation["report_dir"],
+        "status": "damaged" if damage else "ok",
+        "error": "; ".join(damage),
+    }
+
+
 def write_batch_summary(
     path, rows: list[dict], *, primary_metric: str, higher_is_better: bool
 ) -> pd.DataFrame:

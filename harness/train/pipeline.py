@@ -22,8 +22,8 @@ def execution_steps(requested, steps: int, *, save_every_steps=None, distributed
     """Training steps Keras runs per call into its compiled function (`steps_per_execution`).
 
     By default a whole epoch: the same batches in the same order, so results are bit-identical,
-    but one call instead of one per batch (1.05x to 1.8x faster here, see BENCHMARKS.md). One step
-    when checkpoints are due mid-epoch (callbacks see only execution boundaries) and under a
+    but one call instead of one per batch (BENCHMARKS.md measures the gain). One step when
+    checkpoints are due mid-epoch (callbacks see only execution boundaries) and under a
     distribution strategy (not measured there).
 
     Raises:
