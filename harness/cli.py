@@ -7,6 +7,9 @@ imports no TensorFlow: `--help` and bad input answer at once.
 """
 
 import argparse
+import contextlib
+import errno
+import os
 import sys
 
 from harness.errors import EXIT_USAGE, EXIT_WORKER_LOST, UsageError, WorkerLost
@@ -50,15 +53,66 @@ def split_pairs(pairs, flag: str) -> dict:
     return result
 
 
+class _PipeSafeStdout:
+    """sys.stdout that keeps the command going when its reader goes away (`train.py | head`).
+
+    Python ignores SIGPIPE, so a write to a closed pipe raises BrokenPipeError wherever it
+    happens: in Keras's progress bar that would kill a training run half-way. On the first such
+    error, file descriptor 1 is pointed at /dev/null and the write is done again there, so the
+    command finishes its work (and exits as it would have) with nothing more printed.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _retry_into_devnull(self, operation, *args):
+        try:
+            return operation(*args)
+        except OSError as error:
+            if error.errno != errno.EPIPE:
+                raise
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+            return operation(*args)
+
+    def write(self, text):
+        return self._retry_into_devnull(self._stream.write, text)
+
+    def flush(self):
+        return self._retry_into_devnull(self._stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _pipe_safe_stdout():
+    original = sys.stdout
+    try:
+        original.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield  # no file descriptor to redirect (an in-memory stream): nothing can break
+        return
+    sys.stdout = _PipeSafeStdout(original)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stdout = original
+
+
 def command_main(body, argv=None) -> int:
     """Runs `body(argv)` and returns its exit code; expected failures become one line on stderr.
 
     A `UsageError` (bad input) exits 2 and a `WorkerLost` (a peer of a multi-worker run died)
-    exits 1, each with its message and no traceback. Anything else is a bug and raises.
+    exits 1, each with its message and no traceback. Anything else is a bug and raises. If the
+    reader of stdout goes away (`| head`), the command goes on and stops printing.
     """
     argv = sys.argv[1:] if argv is None else argv
     try:
-        return body(argv)
+        with _pipe_safe_stdout():
+            return body(argv)
     except UsageError as error:
         print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
         return EXIT_USAGE
