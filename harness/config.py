@@ -15,6 +15,10 @@ SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup-cosine", "plat
 # Schedules whose rate does not depend on the run's length: extending --epochs leaves them as
 # they were, while the others are recomputed over the new length.
 LENGTH_FREE_SCHEDULES = ("constant", "plateau")
+# Schedules whose Keras class has a linear warm-up (CosineDecay's warmup_steps); plateau adapts
+# the rate itself, and step and exponential decay have none.
+WARMUP_SCHEDULES = ("constant", "cosine", "warmup-cosine")
+WARMUP_SHARE = 0.05  # of the epochs, for warmup-cosine without --warmup-epochs
 DEVICES_HELP = "auto, cpu, gpu, gpu:N"
 STRATEGIES = ("auto", "none", "mirrored", "multiworker")
 RECIPE_FIELDS = (
@@ -99,7 +103,15 @@ def resolve_config(config: TrainConfig, recipe, *, task: str) -> TrainConfig:
         filled["monitor"] = "val_accuracy" if task == "classification" else "val_loss"
     resolved = dataclasses.replace(config, **filled)
     check_config(resolved, task=task)
-    return resolved
+    return dataclasses.replace(resolved, warmup_epochs=_warmup_epochs(resolved))
+
+
+def _warmup_epochs(config: TrainConfig) -> int:
+    # warmup-cosine without a warm-up of its own warms up for 5% of the run (at least one epoch,
+    # and never the whole run); run.json records the epochs this resolves to.
+    if config.schedule == "warmup-cosine" and not config.warmup_epochs and config.epochs > 1:
+        return min(max(1, round(WARMUP_SHARE * config.epochs)), config.epochs - 1)
+    return config.warmup_epochs
 
 
 def check_config(config: TrainConfig, *, task: str) -> None:
@@ -123,6 +135,22 @@ def check_config(config: TrainConfig, *, task: str) -> None:
         )
     if config.schedule == "plateau" and config.warmup_epochs:
         raise UsageError("--schedule plateau adapts the rate itself; use --warmup-epochs 0 with it")
+    if config.warmup_epochs and config.schedule not in WARMUP_SCHEDULES:
+        raise UsageError(
+            f"--warmup-epochs works with {', '.join(WARMUP_SCHEDULES[:-1])} and "
+            f"{WARMUP_SCHEDULES[-1]}, not {config.schedule}; "
+            "use --warmup-epochs 0 or one of those schedules"
+        )
+    if config.weight_decay and config.optimizer != "adamw":
+        raise UsageError(
+            f"--weight-decay is applied by adamw only, not {config.optimizer}; "
+            "use --optimizer adamw or leave --weight-decay out"
+        )
+    if config.early_stopping and config.keep_best < 1:
+        raise UsageError(
+            "--early-stopping restores the best checkpoint at the end, so it needs --keep-best 1 "
+            "or more"
+        )
     if config.early_stopping < 0:
         raise UsageError(
             f"--early-stopping takes a patience >= 0 (0 is off), got {config.early_stopping}"

@@ -6,9 +6,10 @@ import keras
 import numpy as np
 import pytest
 
-from harness.config import TrainConfig
+from harness.config import TrainConfig, check_config, resolve_config
 from harness.errors import UsageError
 from harness.model.optimizers import build_learning_rate, build_optimizer, learning_rate_reader
+from zoo import Recipe
 
 BASE = TrainConfig(
     model="mlp",
@@ -60,8 +61,20 @@ def test_step_and_exponential_schedules():
 
 
 def test_warmup_is_refused_where_keras_has_no_warmup():
-    with pytest.raises(UsageError, match="works with constant, cosine and warmup-cosine"):
-        build_learning_rate(config(schedule="step", warmup_epochs=1), STEPS)
+    for schedule in ("step", "exponential"):
+        with pytest.raises(UsageError, match="works with constant, cosine and warmup-cosine"):
+            check_config(config(schedule=schedule, warmup_epochs=1), task="classification")
+
+
+def test_warmup_cosine_records_the_warmup_it_applies():
+    recipe = Recipe(schedule="warmup-cosine", epochs=40)
+    resolved = resolve_config(TrainConfig(model="mlp"), recipe, task="classification")
+    assert resolved.warmup_epochs == 2  # 5% of 40, what build_learning_rate then applies
+    schedule = build_learning_rate(resolved, STEPS)
+    assert rate_at(schedule, 0) == pytest.approx(0.0)
+    assert rate_at(schedule, 2 * STEPS) == pytest.approx(resolved.lr, rel=1e-5)
+    short = resolve_config(TrainConfig(model="mlp", epochs=1), recipe, task="classification")
+    assert short.warmup_epochs == 0  # never the whole run
 
 
 @pytest.mark.parametrize(

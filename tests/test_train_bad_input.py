@@ -1,12 +1,16 @@
 """Bad input to train.py: exit 2, one line on stderr, no traceback, no run folder left behind."""
 
+import itertools
 import subprocess
 import sys
 
 import pytest
 
 import train
+from harness.config import OPTIMIZERS, SCHEDULES, TrainConfig, resolve_config
+from harness.errors import UsageError
 from tests.conftest import REPO_ROOT
+from zoo import Recipe
 
 
 def run_in_process(argv, tmp_path, monkeypatch, capsys):
@@ -105,3 +109,52 @@ def test_help_and_list_models_answer_without_tensorflow(tmp_path):
     )
     assert "lstm" in result.stdout and "sine" in result.stdout and "regression" in result.stdout
     assert result.stdout.strip().endswith("TF False")
+
+
+RECIPE_GRID = list(
+    itertools.product(
+        SCHEDULES, (0, 1), OPTIMIZERS, (0, 3), (0, 1), (0.0, 1e-4)
+    )  # schedule, warm-up epochs, optimizer, early stopping, keep-best, weight decay
+)
+
+
+@pytest.mark.parametrize("schedule, warmup, optimizer", sorted({g[:3] for g in RECIPE_GRID}))
+def test_every_recipe_is_refused_before_the_run_folder_or_builds(schedule, warmup, optimizer):
+    """What resolve_config accepts (it runs before the folder is made) builds without a refusal:
+    the optimizer, its schedule, the plateau callback and early stopping."""
+    from harness.model.optimizers import build_optimizer, plateau_callback
+
+    for *_, early_stopping, keep_best, weight_decay in (
+        g for g in RECIPE_GRID if g[:3] == (schedule, warmup, optimizer)
+    ):
+        config = TrainConfig(
+            model="mlp",
+            schedule=schedule,
+            warmup_epochs=warmup,
+            optimizer=optimizer,
+            early_stopping=early_stopping,
+            keep_best=keep_best,
+            weight_decay=weight_decay,
+        )
+        try:
+            resolved = resolve_config(config, Recipe(epochs=10), task="classification")
+        except UsageError as error:
+            assert "\n" not in str(error)
+            continue
+        build_optimizer(resolved, steps_per_epoch=5)
+        plateau_callback(resolved)
+
+
+@pytest.mark.parametrize(
+    "flags, fragment",
+    [
+        (["--schedule", "step", "--warmup-epochs", "2"], "--warmup-epochs works with"),
+        (["--schedule", "exponential", "--warmup-epochs", "2"], "--warmup-epochs works with"),
+        (["--optimizer", "adam", "--weight-decay", "0.01"], "--weight-decay is applied by adamw"),
+        (["--early-stopping", "3", "--keep-best", "0"], "needs --keep-best 1"),
+    ],
+)
+def test_refused_recipes_leave_no_run_folder(flags, fragment, tmp_path, monkeypatch, capsys):
+    code, err = run_in_process(["--model", "mlp", *flags], tmp_path, monkeypatch, capsys)
+    assert code == 2 and fragment in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -16,20 +16,13 @@ STEP_BOUNDARIES = (0.5, 0.75)
 EXPONENTIAL_FINAL_RATIO = 0.01
 
 
-def warmup_epochs_for(config) -> int:
-    """warmup-cosine without an explicit --warmup-epochs warms up for 5% of the run (at least 1)."""
-    if config.schedule == "warmup-cosine" and not config.warmup_epochs:
-        return max(1, round(0.05 * config.epochs))
-    return config.warmup_epochs
-
-
 def build_learning_rate(config, steps_per_epoch: int):
     """Returns a float or a Keras LearningRateSchedule for the resolved config."""
     import keras
 
     schedules = keras.optimizers.schedules
     total_steps = config.epochs * steps_per_epoch
-    warmup_steps = warmup_epochs_for(config) * steps_per_epoch
+    warmup_steps = config.warmup_epochs * steps_per_epoch  # resolved (harness.config)
     if config.schedule in LENGTH_FREE_SCHEDULES:
         if not warmup_steps:
             return config.lr
@@ -44,10 +37,8 @@ def build_learning_rate(config, steps_per_epoch: int):
             warmup_target=config.lr if warmup_steps else None,
             warmup_steps=warmup_steps,
         )
-    if warmup_steps:
-        raise UsageError(
-            f"--warmup-epochs works with constant, cosine and warmup-cosine, not {config.schedule}"
-        )
+    if warmup_steps:  # check_config refuses this before anything is written
+        raise ValueError(f"no warm-up for {config.schedule}")
     if config.schedule == "step":
         boundaries = [max(1, int(total_steps * f)) for f in STEP_BOUNDARIES]
         values = [config.lr * 0.1**i for i in range(len(boundaries) + 1)]
