@@ -24,6 +24,7 @@ from pathlib import Path
 from harness.atomic import write_json_atomic
 from harness.checkpoints.retention import RetentionPolicy, rank_best
 from harness.errors import UsageError
+from harness.runtime.timing import MANIFEST, stage
 
 MANIFEST_NAME = "manifest.json"
 CKPT_DIR = "ckpt"
@@ -93,16 +94,14 @@ class Manifest:
         (which it does not fsync either) may be lost whatever the manifest says; the SHA-256
         check on restore then finds them damaged and falls back to an intact one.
         """
-        write_json_atomic(
-            self.run_dir / MANIFEST_NAME,
-            {
-                "format": FORMAT_VERSION,
-                "policy": self.policy,
-                "best": self.best,
-                "checkpoints": self.checkpoints,
-            },
-            durable=False,
-        )
+        content = {
+            "format": FORMAT_VERSION,
+            "policy": self.policy,
+            "best": self.best,
+            "checkpoints": self.checkpoints,
+        }
+        with stage(MANIFEST):
+            write_json_atomic(self.run_dir / MANIFEST_NAME, content, durable=False)
 
     def names(self) -> list[str]:
         """Names of the recorded checkpoints, oldest first."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from harness.checkpoints.manifest import CKPT_DIR, Manifest
 from harness.checkpoints.retention import RetentionPolicy, monitor_value, rank_best, select_kept
+from harness.runtime.timing import DELETE, RETENTION, TF_STATE_FILE, stage
 
 
 def apply_retention(manifest: Manifest, policy: RetentionPolicy) -> list[dict]:
@@ -23,14 +24,19 @@ def apply_retention(manifest: Manifest, policy: RetentionPolicy) -> list[dict]:
     Returns:
         The dropped entries.
     """
-    kept_names = set(select_kept(manifest.checkpoints, policy))
-    dropped = [entry for entry in manifest.checkpoints if entry["name"] not in kept_names]
-    manifest.checkpoints = [entry for entry in manifest.checkpoints if entry["name"] in kept_names]
-    manifest.policy = policy.to_json()
-    manifest.best = best_record(manifest.checkpoints, policy)
-    manifest.save()
-    write_tf_state(manifest.run_dir, manifest.checkpoints)
-    delete_entry_files(manifest.run_dir, dropped, keep=manifest.checkpoints)
+    with stage(RETENTION):
+        kept_names = set(select_kept(manifest.checkpoints, policy))
+        dropped = [entry for entry in manifest.checkpoints if entry["name"] not in kept_names]
+        manifest.checkpoints = [
+            entry for entry in manifest.checkpoints if entry["name"] in kept_names
+        ]
+        manifest.policy = policy.to_json()
+        manifest.best = best_record(manifest.checkpoints, policy)
+        manifest.save()
+        with stage(TF_STATE_FILE):
+            write_tf_state(manifest.run_dir, manifest.checkpoints)
+        with stage(DELETE):
+            delete_entry_files(manifest.run_dir, dropped, keep=manifest.checkpoints)
     return dropped
 
 

@@ -21,6 +21,7 @@ from harness.checkpoints.manifest import CKPT_DIR, CKPT_NAME, Manifest, candidat
 from harness.checkpoints.pruning import apply_retention
 from harness.checkpoints.retention import RetentionPolicy, rank_best
 from harness.errors import UsageError
+from harness.runtime.timing import CHECKPOINT_SAVE, SHA256, TENSORFLOW_WRITE, stage
 
 KINDS = ("epoch", "step")
 
@@ -71,48 +72,51 @@ class CheckpointStore:
         """
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-        self.wait()
-        import tensorflow as tf
+        with stage(CHECKPOINT_SAVE):
+            self.wait()
+            import tensorflow as tf
 
-        (self.run_dir / CKPT_DIR).mkdir(parents=True, exist_ok=True)
-        prefix = self.run_dir / CKPT_DIR / f"{CKPT_NAME}-{int(step)}"
-        if self.async_save:
-            self._manager = tf.train.CheckpointManager(
-                self.checkpoint,
-                directory=str(self.run_dir / CKPT_DIR),
-                max_to_keep=None,
-                checkpoint_name=CKPT_NAME,
-            )
-            with _functions_run_eagerly(True):
-                self._manager.save(
-                    checkpoint_number=int(step),
-                    options=tf.train.CheckpointOptions(enable_async=True),
+            (self.run_dir / CKPT_DIR).mkdir(parents=True, exist_ok=True)
+            prefix = self.run_dir / CKPT_DIR / f"{CKPT_NAME}-{int(step)}"
+            if self.async_save:
+                self._manager = tf.train.CheckpointManager(
+                    self.checkpoint,
+                    directory=str(self.run_dir / CKPT_DIR),
+                    max_to_keep=None,
+                    checkpoint_name=CKPT_NAME,
                 )
-        else:
-            self._compiled_write(tf)(tf.constant(str(prefix)))
-        entry = {
-            "name": f"{CKPT_NAME}-{int(step)}",
-            "prefix": f"{CKPT_DIR}/{CKPT_NAME}-{int(step)}",
-            "epoch": int(epoch),
-            "step": int(step),
-            "kind": kind,
-            "metrics": _clean(metrics),
-            "time": datetime.now(timezone.utc).isoformat(),
-        }
-        if self.async_save:
-            self._pending = entry
-            return {**entry, "pending": True}
-        return self._record(entry)
+                with _functions_run_eagerly(True):
+                    self._manager.save(
+                        checkpoint_number=int(step),
+                        options=tf.train.CheckpointOptions(enable_async=True),
+                    )
+            else:
+                write, path = self._compiled_write(tf), tf.constant(str(prefix))
+                with stage(TENSORFLOW_WRITE):
+                    write(path)
+            entry = {
+                "name": f"{CKPT_NAME}-{int(step)}",
+                "prefix": f"{CKPT_DIR}/{CKPT_NAME}-{int(step)}",
+                "epoch": int(epoch),
+                "step": int(step),
+                "kind": kind,
+                "metrics": _clean(metrics),
+                "time": datetime.now(timezone.utc).isoformat(),
+            }
+            if self.async_save:
+                self._pending = entry
+                return {**entry, "pending": True}
+            return self._record(entry)
 
     def _compiled_write(self, tf):
         """`checkpoint.write` traced once into a tf.function.
 
         Eager `Checkpoint.write` walks the object graph and reads every variable through Python
-        on each call: about 70 ms for the MLP here, a fifth of its training time. Traced once,
-        the same save ops (TensorFlow's sharded write, then merge) run in about 10 ms. Graph
-        mode shards the data by variable device, so there may be two .data files where an eager
-        write makes one: the standard format, which every TensorFlow reader handles.
-        TensorFlow's `checkpoint` state file is written by retention right after.
+        on each call; traced once, the same save ops (TensorFlow's sharded write, then merge) run
+        as one graph call (BENCHMARKS.md has the figures). Graph mode shards the data by
+        variable device, so there may be two .data files where an eager write makes one: the
+        standard format, which every TensorFlow reader handles. TensorFlow's `checkpoint` state
+        file is written by retention right after.
         """
         if self._writer is None:
             # `save` would create the save counter; `write` does not, yet `restore` expects one.
@@ -143,7 +147,8 @@ class CheckpointStore:
         self.close()
 
     def _record(self, entry: dict) -> dict:
-        entry["files"] = record_files(self.run_dir, entry["prefix"])
+        with stage(SHA256):
+            entry["files"] = record_files(self.run_dir, entry["prefix"])
         entry["bytes"] = sum(record["bytes"] for record in entry["files"].values())
         # A re-save at a recorded step overwrote that checkpoint's files; the old entry goes.
         self._manifest.checkpoints = [

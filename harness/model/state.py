@@ -8,6 +8,8 @@ root names the model `model` and the optimizer `optimizer`.
 
 import math
 
+from harness.runtime.timing import COUNTERS, stage
+
 # (callback attribute, variable name) pairs carried across a resume.
 EARLY_STOPPING_FIELDS = (
     ("wait", "early_stopping_wait"),
@@ -52,31 +54,28 @@ class TrainingState:
 
     def capture(self, *, early_stopping=None, plateau=None, epoch=None, step=None) -> None:
         """Copies callback counters and progress into the tracked variables before a save."""
-        for callback, fields in (
-            (early_stopping, EARLY_STOPPING_FIELDS),
-            (plateau, PLATEAU_FIELDS),
-        ):
-            if callback is None:
-                continue
-            for attribute, name in fields:
+        with stage(COUNTERS):
+            for callback, attribute, name in _counters(early_stopping, plateau):
                 value = getattr(callback, attribute, None)
                 self.callback_values[name].assign(math.nan if value is None else float(value))
-        if epoch is not None:
-            self.epoch.assign(epoch)
-        if step is not None:
-            self.step.assign(step)
+            if epoch is not None:
+                self.epoch.assign(epoch)
+            if step is not None:
+                self.step.assign(step)
 
     def apply(self, *, early_stopping=None, plateau=None) -> None:
         """Writes restored counters back into the callbacks (after their on_train_begin)."""
-        for callback, fields in (
-            (early_stopping, EARLY_STOPPING_FIELDS),
-            (plateau, PLATEAU_FIELDS),
-        ):
-            if callback is None:
+        for callback, attribute, name in _counters(early_stopping, plateau):
+            value = float(self.callback_values[name].numpy())
+            if math.isnan(value):
                 continue
+            integral = attribute in ("wait", "best_epoch", "cooldown_counter")
+            setattr(callback, attribute, int(value) if integral else value)
+
+
+def _counters(early_stopping, plateau):
+    """(callback, attribute, variable name) of each counter the callbacks given carry."""
+    for callback, fields in ((early_stopping, EARLY_STOPPING_FIELDS), (plateau, PLATEAU_FIELDS)):
+        if callback is not None:
             for attribute, name in fields:
-                value = float(self.callback_values[name].numpy())
-                if math.isnan(value):
-                    continue
-                integral = attribute in ("wait", "best_epoch", "cooldown_counter")
-                setattr(callback, attribute, int(value) if integral else value)
+                yield callback, attribute, name

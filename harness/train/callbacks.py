@@ -13,6 +13,7 @@ import pandas as pd
 
 from harness.atomic import write_text_atomic
 from harness.model.optimizers import learning_rate_reader
+from harness.runtime.timing import CHECKPOINT_CALLBACK, HISTORY_ROW, stage
 
 
 class HistoryWriter(keras.callbacks.Callback):
@@ -38,19 +39,20 @@ class HistoryWriter(keras.callbacks.Callback):
         self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        row = {"epoch": epoch + 1}
-        row.update(
-            {
-                key: float(value)
-                for key, value in sorted((logs or {}).items())
-                if key != "learning_rate"
-            }
-        )
-        if self._learning_rate is None:
-            self._learning_rate = learning_rate_reader(self.model.optimizer)
-        row["learning_rate"] = self._learning_rate()
-        row["epoch_seconds"] = round(time.perf_counter() - self._started, 4)
-        self._append(row)
+        with stage(HISTORY_ROW):
+            row = {"epoch": epoch + 1}
+            row.update(
+                {
+                    key: float(value)
+                    for key, value in sorted((logs or {}).items())
+                    if key != "learning_rate"
+                }
+            )
+            if self._learning_rate is None:
+                self._learning_rate = learning_rate_reader(self.model.optimizer)
+            row["learning_rate"] = self._learning_rate()
+            row["epoch_seconds"] = round(time.perf_counter() - self._started, 4)
+            self._append(row)
 
     def _append(self, row: dict) -> None:
         # The header is read (or written) by the first row of this training only, not every epoch.
@@ -122,9 +124,10 @@ class CheckpointSaver(keras.callbacks.Callback):
         self._save(epoch=epochs_done, step=step, metrics={}, kind="step")
 
     def on_epoch_end(self, epoch, logs=None):
-        step = int(self.model.optimizer.iterations.numpy())
-        metrics = {key: float(value) for key, value in (logs or {}).items()}
-        self._save(epoch=epoch + 1, step=step, metrics=metrics, kind="epoch")
+        with stage(CHECKPOINT_CALLBACK):
+            step = int(self.model.optimizer.iterations.numpy())
+            metrics = {key: float(value) for key, value in (logs or {}).items()}
+            self._save(epoch=epoch + 1, step=step, metrics=metrics, kind="epoch")
 
     def _save(self, *, epoch, step, metrics, kind):
         self.state.capture(
