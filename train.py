@@ -11,7 +11,7 @@ def main(argv=None) -> int:
 
 
 def _train(argv) -> int:
-    from harness.train.args import build_parser, config_from_args
+    from harness.train.args import build_parser, config_from_args, typed_fields
 
     args = build_parser().parse_args(argv)
     if args.list_models or args.list_datasets:
@@ -21,10 +21,16 @@ def _train(argv) -> int:
         return 0
     from harness.runtime.tf_import import import_tensorflow
     from harness.train.prepare import prepare
+
+    # Every input is checked and loaded before TensorFlow's slow import, so bad input answers
+    # at once; TensorFlow is imported quietly before anything else can import it.
+    config = config_from_args(args)
+    prepared = prepare(
+        config, resume=args.resume, overwrite=args.overwrite, typed=typed_fields(args)
+    )
+    import_tensorflow(verbose=args.verbose)
     from harness.train.run import run
 
-    import_tensorflow(verbose=args.verbose)
-    prepared = prepare(config_from_args(args), resume=args.resume, overwrite=args.overwrite)
     run(prepared, command=["train.py", *argv])
     return 0
 

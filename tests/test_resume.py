@@ -155,3 +155,23 @@ def test_a_second_trainer_on_a_run_in_use_exits_2_and_leaves_it_alone(tmp_path, 
     # Once the holder is gone (killed, so its lock file stays behind), the lock is taken over.
     assert train.main(["--resume", "--run-dir", str(run_dir), "--epochs", "2"]) == 0
     assert pd.read_csv(run_dir / "history.csv")["epoch"].tolist() == [1, 2]
+
+
+def test_resume_refuses_a_flag_that_differs_from_the_recorded_run(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    fit(MLP, run_dir, "--epochs", "1")
+    recorded = (run_dir / "run.json").read_text()
+    for flags, shown in (
+        (["--lr", "0.1"], "--lr 0.1: the run in"),
+        (["--batch-size", "8"], "--batch-size 8: the run in"),
+        (["--set", "widths=32"], "--set widths=32: the run in"),
+        (["--seed", "0"], "--seed 0: the run in"),  # typed, though it is the default
+    ):
+        capsys.readouterr()
+        assert train.main(["--resume", "--run-dir", str(run_dir), "--epochs", "2", *flags]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and shown in err and "--overwrite" in err
+        assert (run_dir / "run.json").read_text() == recorded
+    # Typed with the recorded value, a flag is no change; --epochs extends the run.
+    fit(["--resume", "--lr", "0.003", "--seed", "5"], run_dir, "--epochs", "2")
+    assert pd.read_csv(run_dir / "history.csv")["epoch"].tolist() == [1, 2]

@@ -13,6 +13,7 @@ Normalisation formats: "pixels" and "standardize"/"none" are described in
 
 from harness.data.registry import (
     CSV_PREFIX,
+    check_dataset,
     dataset_specs,
     dataset_task,
     image_traits,
@@ -25,6 +26,7 @@ from harness.data.splits import DataSplits
 __all__ = [
     "CSV_PREFIX",
     "DataSplits",
+    "check_dataset",
     "dataset_specs",
     "dataset_task",
     "image_traits",

@@ -215,6 +215,19 @@ def dataset_task(spec: str, target=None) -> str | None:
     return get_entry(spec).task
 
 
+def check_dataset(spec: str, *, layout: str) -> str | None:
+    """What `load_dataset` would refuse about a spec and a layout, checked without loading;
+    returns the data set's task, or None for csv data (its target tells, on load).
+
+    Raises:
+        UsageError: an unknown name, or a layout the data set cannot provide.
+    """
+    if spec.startswith(CSV_PREFIX):
+        return None
+    check_layout(spec, layout, get_entry(spec).layouts)
+    return get_entry(spec).task
+
+
 def dataset_specs() -> list[str]:
     """Every spec --dataset takes: the registered names, then csv:PATH."""
     return [*sorted(DATASETS), f"{CSV_PREFIX}PATH"]

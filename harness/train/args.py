@@ -121,16 +121,30 @@ def config_from_args(args) -> TrainConfig:
     """Builds the (unresolved) `TrainConfig` from parsed flags: each flag given sets its field."""
     if not args.model and not args.resume:
         raise UsageError("train.py needs --model NAME (see --list-models)")
+    config = TrainConfig(**{"model": "", **_given(args)})
+    _check_counts(config)
+    return config
+
+
+def typed_fields(args) -> set:
+    """The `TrainConfig` fields whose flag was typed on the command line."""
+    return set(_given(args))
+
+
+def flag_of(field: str) -> str:
+    """The train.py flag that sets a `TrainConfig` field: "data_options" -> "--data-opt"."""
+    return _PAIR_FLAGS.get(field, "--" + field.replace("_", "-"))
+
+
+def _given(args) -> dict:
     given = {}
     for field in dataclasses.fields(TrainConfig):
         value = getattr(args, field.name, None)
-        if field.name in _PAIR_FLAGS:
+        if field.name in _PAIR_FLAGS and value is not None:
             value = split_pairs(value, _PAIR_FLAGS[field.name])
         if value is not None:
             given[field.name] = value
-    config = TrainConfig(**{"model": "", **given})
-    _check_counts(config)
-    return config
+    return given
 
 
 def _check_counts(config: TrainConfig) -> None:

@@ -11,6 +11,7 @@ from harness.config import LENGTH_FREE_SCHEDULES, TrainConfig, resolve_config
 from harness.errors import UsageError
 from harness.model.hparams import coerce_hparams
 from harness.runs import check_run_dir, default_run_dir, read_run_json
+from harness.train.args import flag_of
 from harness.train.pipeline import execution_steps, steps_per_epoch
 
 # Flags that may differ on --resume because they do not change the numbers (a strategy changes
@@ -31,41 +32,53 @@ class PreparedRun:
     cluster: object = None  # harness.runtime.cluster.Cluster under --strategy multiworker
 
 
-def prepare(config: TrainConfig, *, resume=False, overwrite=False) -> PreparedRun:
-    """Checks and loads everything a run needs, writing nothing."""
-    from harness.data import load_dataset
+def prepare(config: TrainConfig, *, resume=False, overwrite=False, typed=None) -> PreparedRun:
+    """Checks and loads everything a run needs, writing nothing and importing no TensorFlow.
+
+    The cheap checks (model, recipe, run folder) come before the data set is loaded, so most
+    bad input answers at once.
+
+    Args:
+        config: the configuration from the command line.
+        resume: continue the run in `config.run_dir` as its run.json records it.
+        overwrite: start afresh in a run folder that holds a run.
+        typed: the `TrainConfig` fields the user typed (`harness.train.args.typed_fields`);
+            None takes every field that differs from its default. On --resume each must agree
+            with run.json, unless it is one of RESUME_RUNTIME_FIELDS or epochs.
+
+    Raises:
+        UsageError: anything about the input that cannot work.
+    """
+    from harness.data import check_dataset, load_dataset
     from zoo import builder_hparams, get_model_spec
 
     if resume:
-        config = _resume_config(config)
+        config = _resume_config(config, _typed_fields(config) if typed is None else typed)
     cluster = _check_strategy(config)
     spec = get_model_spec(config.model)
-    dataset = config.dataset or spec.default_dataset
-    config = dataclasses.replace(config, dataset=dataset)
-    hparams = {
-        **builder_hparams(spec.name),
-        **coerce_hparams(config.hparams, builder_hparams(spec.name), spec.name),
-    }
-    normalization = _saved_normalization(config) if resume else None
-    data = load_dataset(
-        dataset,
-        layout=spec.layout,
-        seed=config.seed,
-        target=config.target,
-        normalization=normalization,
-        options=config.data_options,
-    )
-    config = resolve_config(config, spec.recipe, task=data.task)
-    # Checked here, before anything is written; fitting.py asks again for the value.
-    execution_steps(
-        config.steps_per_execution, steps_per_epoch(len(data.x_train), config.batch_size)
-    )
-    run_dir = (
-        Path(config.run_dir) if config.run_dir else default_run_dir(spec.name, dataset, config.seed)
-    )
+    config = dataclasses.replace(config, dataset=config.dataset or spec.default_dataset)
+    defaults = builder_hparams(spec.name)
+    hparams = {**defaults, **coerce_hparams(config.hparams, defaults, spec.name)}
+    known_task = check_dataset(config.dataset, layout=spec.layout)  # None for csv
+    if known_task is not None:
+        resolve_config(config, spec.recipe, task=known_task)
+    run_dir = Path(config.run_dir or default_run_dir(spec.name, config.dataset, config.seed))
     if cluster is None or cluster.rank == 0 or resume:
         # A fresh run's folder is the chief's to check: it may have written run.json already.
         check_run_dir(run_dir, resume=resume, overwrite=overwrite)
+    data = load_dataset(
+        config.dataset,
+        layout=spec.layout,
+        seed=config.seed,
+        target=config.target,
+        normalization=_saved_normalization(config) if resume else None,
+        options=config.data_options,
+    )
+    config = resolve_config(config, spec.recipe, task=data.task)
+    # Checked here, before anything is written; fit.py asks again for the value.
+    execution_steps(
+        config.steps_per_execution, steps_per_epoch(len(data.x_train), config.batch_size)
+    )
     model_info = {
         "name": spec.name,
         "task": data.task,
@@ -76,6 +89,15 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False) -> PreparedRu
     }
     config = dataclasses.replace(config, run_dir=str(run_dir))
     return PreparedRun(config, run_dir, data, model_info, resume, overwrite, cluster)
+
+
+def _typed_fields(config: TrainConfig) -> set:
+    defaults = TrainConfig(model="")
+    return {
+        field.name
+        for field in dataclasses.fields(TrainConfig)
+        if getattr(config, field.name) != getattr(defaults, field.name)
+    }
 
 
 def _check_strategy(config: TrainConfig):
@@ -101,15 +123,24 @@ def _check_strategy(config: TrainConfig):
     return cluster
 
 
-def _resume_config(given: TrainConfig) -> TrainConfig:
+def _resume_config(given: TrainConfig, typed) -> TrainConfig:
+    """The recorded configuration, with the runtime fields and --epochs of this command.
+
+    One rule for every other flag: typed with a value that differs from run.json, it is refused,
+    because --resume continues the run as it was recorded (--overwrite starts afresh).
+    """
     if not given.run_dir:
         raise UsageError("--resume needs --run-dir DIR: the run to continue")
     run = read_run_json(given.run_dir)
     saved = TrainConfig.from_dict(run["config"])
-    if given.model and given.model != saved.model:
-        raise UsageError(
-            f"--model {given.model}: the run in {given.run_dir} trains {saved.model!r}"
-        )
+    for name in sorted(set(typed) - {*RESUME_RUNTIME_FIELDS, "epochs"}):
+        if getattr(given, name) != getattr(saved, name):
+            raise UsageError(
+                f"{flag_of(name)} {_shown(getattr(given, name))}: the run in {given.run_dir} "
+                f"was recorded with {_shown(getattr(saved, name))}, and --resume continues it "
+                "as recorded (only --epochs, --device, --strategy, --async-save and "
+                "--steps-per-execution may change); use --overwrite to start afresh"
+            )
     changes = {name: getattr(given, name) for name in RESUME_RUNTIME_FIELDS}
     if given.epochs is not None and given.epochs != saved.epochs:
         changes["epochs"] = given.epochs
@@ -120,6 +151,12 @@ def _resume_config(given: TrainConfig) -> TrainConfig:
                 flush=True,
             )
     return dataclasses.replace(saved, **changes)
+
+
+def _shown(value) -> str:
+    if isinstance(value, dict):
+        return ",".join(f"{key}={item}" for key, item in value.items()) or "nothing"
+    return "nothing" if value is None else str(value)
 
 
 def _saved_normalization(config: TrainConfig):
