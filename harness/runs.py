@@ -15,14 +15,16 @@ from harness.atomic import write_json_atomic
 from harness.errors import UsageError
 
 DEFAULT_ROOT = Path("checkpoints")
-RUN_FILES = (
-    "run.json",
-    "history.csv",
-    "summary.json",
-    "model.keras",
-    "training_curves.png",
-    "manifest.json",
-)
+# What a run writes at the top of its folder, with one line each for the end of training.
+RUN_FILE_MEANINGS = {
+    "model.keras": "the result as a plain Keras model; it takes raw inputs",
+    "summary.json": "the result's test metrics, epochs run, best epoch",
+    "run.json": "the configuration: what --resume and evaluate.py rebuild from",
+    "history.csv": "one row per epoch: metrics, learning rate, seconds",
+    "training_curves.png": "loss, metric and learning rate against epoch",
+    "manifest.json": "the kept checkpoints in ckpt/, with SHA-256 of each file",
+}
+RUN_FILES = tuple(RUN_FILE_MEANINGS)
 RUN_JSON_FORMAT = 1
 
 
@@ -164,6 +166,13 @@ def write_run_json(run_dir: Path, *, config: dict, model: dict, data: dict, comm
     }
     write_json_atomic(run_dir / "run.json", content)
     return content
+
+
+def result_checkpoint(run: dict) -> str:
+    """Which checkpoint holds a run's result, the weights model.keras and summary.json have:
+    "best" under early stopping (which restores the best weights at the end), else "latest"
+    (the final weights)."""
+    return "best" if (run.get("config") or {}).get("early_stopping") else "latest"
 
 
 def read_run_json(run_dir) -> dict:

@@ -52,7 +52,7 @@ def table_run(tmp_path_factory):
 
 
 def probabilities_of(run_dir, inputs) -> np.ndarray:
-    model = restore_run_model(run_dir, "best").model
+    model = restore_run_model(run_dir).model  # the checkpoint predict.py uses by default
     return model.predict(np.asarray(inputs, dtype=np.float32), verbose=0)
 
 

@@ -140,7 +140,7 @@ def _add_export(subparsers) -> None:
     parser = subparsers.add_parser("export", help="write a checkpoint as .keras (and a SavedModel)")
     parser.add_argument("run_dir", metavar="RUN")
     parser.add_argument(
-        "--checkpoint", default="best", metavar="CKPT", help=f"{NAMES_HELP} (default: best)"
+        "--checkpoint", default="result", metavar="CKPT", help=f"{NAMES_HELP} (default: result)"
     )
     parser.add_argument(
         "--out", metavar="FILE.keras", help="default: RUN/export/<checkpoint>.keras"

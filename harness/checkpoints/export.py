@@ -8,12 +8,12 @@ from harness.atomic import save_model_atomic
 from harness.errors import UsageError
 
 
-def export_checkpoint(run_dir, which="best", *, keras_path=None, saved_model_dir=None) -> dict:
+def export_checkpoint(run_dir, which="result", *, keras_path=None, saved_model_dir=None) -> dict:
     """Restores checkpoint `which` of a run and writes it for use outside the harness.
 
     Args:
         run_dir: the run folder.
-        which: "best", "latest", "ckpt-N" or a checkpoint prefix path.
+        which: "result", "best", "latest", "ckpt-N" or a checkpoint prefix path.
         keras_path: where the .keras file goes (default <run>/export/<ckpt-name>.keras).
         saved_model_dir: if given, also `model.export(...)` a SavedModel there for serving.
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from harness.atomic import write_json_atomic
 from harness.checkpoints.retention import RetentionPolicy, rank_best
 from harness.errors import UsageError
+from harness.runs import read_run_json, result_checkpoint
 from harness.runtime.timing import MANIFEST, stage
 
 MANIFEST_NAME = "manifest.json"
@@ -32,8 +33,12 @@ CKPT_NAME = "ckpt"
 FORMAT_VERSION = 1
 # How a user names a checkpoint, everywhere: a tag, a name, or the prefix path of one.
 _NAME_PATTERN = re.compile(r"ckpt-\d+")
-TAGS = ("best", "latest")
-NAMES_HELP = "best, latest, ckpt-N or a checkpoint prefix path such as RUN/ckpt/ckpt-40"
+# "result" is the checkpoint whose weights model.keras and summary.json hold (runs.py says which).
+TAGS = ("result", "best", "latest")
+NAMES_HELP = (
+    "result (the run's final weights, or its best under --early-stopping), best, latest, ckpt-N "
+    "or a checkpoint prefix path such as RUN/ckpt/ckpt-40"
+)
 
 
 def is_checkpoint_name(which: str) -> bool:
@@ -145,6 +150,8 @@ def candidates(
     Raises:
         UsageError: `which` is not a known name, or "best" has nothing to rank.
     """
+    if which == "result":
+        which = result_checkpoint(read_run_json(manifest.run_dir))
     if which == "latest":
         return manifest, manifest.checkpoints[::-1]
     if which == "best":

@@ -24,12 +24,12 @@ class RestoredRun:
     skipped: list  # damaged checkpoints passed over on the way, one line each
 
 
-def restore_run_model(run_dir, which: str = "best", *, warn: bool = True) -> RestoredRun:
+def restore_run_model(run_dir, which: str = "result", *, warn: bool = True) -> RestoredRun:
     """Rebuilds the run's model and restores checkpoint `which` into it.
 
     Args:
         run_dir: the run folder.
-        which: "best", "latest", "ckpt-N" or a checkpoint prefix path.
+        which: "result", "best", "latest", "ckpt-N" or a checkpoint prefix path.
         warn: print a warning line for each damaged checkpoint passed over.
 
     Raises:

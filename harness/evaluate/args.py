@@ -101,7 +101,7 @@ def build_predict_parser() -> OneLineParser:
 def add_checkpoint_flag(group) -> None:
     """Adds --checkpoint, shared by evaluate.py and predict.py."""
     group.add_argument(
-        "--checkpoint", default=None, metavar="NAME", help=f"{NAMES_HELP} (default best)"
+        "--checkpoint", default=None, metavar="NAME", help=f"{NAMES_HELP} (default result)"
     )
 
 
@@ -124,7 +124,7 @@ def check_common(args) -> str:
     """
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be >= 1, got {args.batch_size}")
-    return check_checkpoint_name(args.checkpoint or "best")
+    return check_checkpoint_name(args.checkpoint or "result")
 
 
 def selected_runs(args) -> tuple[list[Path], Path | None]:

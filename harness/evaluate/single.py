@@ -24,7 +24,7 @@ from harness.runs import read_run_json
 class EvalRequest:
     """What to evaluate, the same for every run of a batch."""
 
-    which: str = "best"  # best, latest, ckpt-N or a checkpoint prefix path
+    which: str = "result"  # result, best, latest, ckpt-N or a checkpoint prefix path
     split: str = "test"  # test, val, train or all
     dataset: str | None = None  # another data set of the same shape, or None for the run's own
     data_options: dict | None = None  # data set options as typed, e.g. {"noise": "0.1"}

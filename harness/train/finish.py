@@ -6,6 +6,7 @@ import pandas as pd
 
 from harness.atomic import save_model_atomic, write_json_atomic
 from harness.model.factory import inference_model
+from harness.runs import RUN_FILE_MEANINGS
 from harness.runtime.distribute import single_process
 from harness.train.pipeline import split_dataset
 
@@ -22,13 +23,13 @@ def finish_run(
     config, data, run_dir = prepared.config, prepared.data, prepared.run_dir
     distribution = distribution or single_process()
     write_dir = write_dir or run_dir
-    weights_from = _best_weights_back(prepared, outcome, distribution)
+    result = _best_weights_back(prepared, outcome, distribution)
     test = distribution.shard(split_dataset(data, "test", config))
     test_metrics = model.evaluate(test, verbose=0, return_dict=True)
     if data.task == "regression":
         test_metrics["mse"] = test_metrics["loss"]
     save_model_atomic(inference_model(model), write_dir / "model.keras")
-    summary = _summary(prepared, model, outcome, test_metrics, train_seconds, weights_from)
+    summary = _summary(prepared, model, outcome, test_metrics, train_seconds, result)
     if distribution.is_chief:
         write_json_atomic(run_dir / "summary.json", summary)
         _plot_curves(run_dir)
@@ -39,22 +40,24 @@ def finish_run(
     return summary
 
 
-def _best_weights_back(prepared, outcome, distribution) -> str:
-    """With early stopping, restores the best checkpoint on every worker; says which weights."""
+def _best_weights_back(prepared, outcome, distribution) -> dict:
+    """With early stopping, restores the best checkpoint on every worker. Returns the entry of
+    the checkpoint whose weights the model now holds: the run's result ("result" in
+    `harness.checkpoints.manifest`)."""
     from harness.train.fit import run_store
 
-    weights_from = f"final (epoch {int(outcome.state.epoch.numpy())})"
+    latest = outcome.store.latest() or {"name": None, "epoch": int(outcome.state.epoch.numpy())}
+    result = {**latest, "weights": "final"}
     if outcome.early_stopping is None:
-        return weights_from
+        return result
     distribution.barrier()  # the chief's last checkpoint is recorded before anyone reads it
     store = run_store(prepared, outcome.store, outcome.state, distribution)
     if store.best() is not None:
-        entry = store.restore("best")
-        weights_from = f"best ({entry['name']}, epoch {entry['epoch']})"
-    return weights_from
+        result = {**store.restore("best"), "weights": "best"}
+    return result
 
 
-def _summary(prepared, model, outcome, test_metrics, train_seconds, weights_from) -> dict:
+def _summary(prepared, model, outcome, test_metrics, train_seconds, result) -> dict:
     config = prepared.config
     history = _read_history(prepared.run_dir)
     best = outcome.store.best()
@@ -70,7 +73,9 @@ def _summary(prepared, model, outcome, test_metrics, train_seconds, weights_from
         "best_epoch": best["epoch"] if best else None,
         "best_value": best["metrics"].get(config.monitor) if best else None,
         "best_checkpoint": best["name"] if best else None,
-        "weights": weights_from,
+        "weights": f"{result['weights']} (epoch {result['epoch']})",
+        "result_checkpoint": result["name"],
+        "result_epoch": result["epoch"],
         "train_seconds_this_session": round(train_seconds, 2),
         "test": {key: float(value) for key, value in test_metrics.items()},
     }
@@ -91,7 +96,7 @@ def _plot_curves(run_dir: Path) -> None:
 
 
 def print_summary(summary: dict, run_dir: Path) -> None:
-    """A short human summary at the end of training."""
+    """The end of training: what the result is, what was written, and what to type next."""
     test = ", ".join(f"{key} {value:.4g}" for key, value in summary["test"].items())
     best = ""
     if summary["best_epoch"] is not None and summary["best_value"] is not None:
@@ -101,6 +106,16 @@ def print_summary(summary: dict, run_dir: Path) -> None:
         )
     stopped = " (stopped early)" if summary["stopped_early"] else ""
     epochs = f"{summary['epochs_run']} epoch{'s' if summary['epochs_run'] != 1 else ''}"
+    weights = summary["weights"].split(" ")[0]
     print(f"\n{summary['model']} on {summary['dataset']}: {epochs}{stopped}{best}")
-    print(f"test ({summary['weights']} weights): {test}")
+    print(
+        f"result: {summary['result_checkpoint']}, the {weights} weights of epoch "
+        f"{summary['result_epoch']}; on the test split: {test}"
+    )
     print(f"run folder: {run_dir}")
+    for name, meaning in RUN_FILE_MEANINGS.items():
+        if (run_dir / name).exists():
+            print(f"  {name:<20} {meaning}")
+    print(f"  {'ckpt/':<20} the checkpoints: python -m harness.checkpoints list {run_dir}")
+    print(f"evaluate it: python evaluate.py --run-dir {run_dir}")
+    print(f"train it on: python train.py --run-dir {run_dir} --resume --epochs N")
