@@ -73,7 +73,14 @@ def test_plain_tensorflow_finds_model_and_optimizer_by_name(run_dir):
 def test_export_best_is_the_monitored_best_and_loads_in_plain_keras(run_dir, tmp_path):
     out = tmp_path / "best.keras"
     result = cli(
-        "export", str(run_dir), "--out", str(out), "--saved-model", str(tmp_path / "serving")
+        "export",
+        str(run_dir),
+        "--checkpoint",
+        "best",
+        "--out",
+        str(out),
+        "--saved-model",
+        str(tmp_path / "serving"),
     )
     assert result.returncode == 0, result.stderr
     manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -81,13 +88,16 @@ def test_export_best_is_the_monitored_best_and_loads_in_plain_keras(run_dir, tmp
     assert best["monitor"] == "val_accuracy" and f"exported {best['name']}" in result.stdout
     exported = keras.saving.load_model(out)
     data = load_dataset("digits", layout="flat", seed=0)
-    probabilities = exported.predict(data.x_val, verbose=0)
+    # The exported model takes the digits' raw pixel values, 0..16, and normalises them itself.
+    stats = data.normalization
+    raw = np.rint((data.x_val * stats["std"] + stats["mean"]) * 16.0).astype(np.float32)
+    probabilities = exported.predict(raw, verbose=0)
     entry = next(e for e in manifest["checkpoints"] if e["name"] == best["name"])
     accuracy = np.mean(probabilities.argmax(axis=1) == data.y_val)
     assert accuracy == pytest.approx(entry["metrics"]["val_accuracy"], abs=1e-6)
     serving = tf.saved_model.load(str(tmp_path / "serving"))
     np.testing.assert_allclose(
-        serving.serve(data.x_val[:16]).numpy(), probabilities[:16], rtol=1e-5, atol=1e-6
+        serving.serve(raw[:16]).numpy(), probabilities[:16], rtol=1e-5, atol=1e-6
     )
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from harness.checkpoints.restore import restore_run_model
+from harness.data import prepare_inputs
 from tests.eval_tools import read_json, run_script, train_run
 
 FLAGS = ("--model", "mlp", "--set", "widths=16", "--batch-size", 32, "--seed", 1)
@@ -54,7 +55,9 @@ def test_every_command_reports_the_same_result(tmp_path, capsys, flags, weights)
     restored = restore_run_model(run_dir)
     assert restored.checkpoint["name"] == expected
     saved = keras.saving.load_model(run_dir / "model.keras")
-    inputs = np.random.default_rng(0).normal(size=(5, *restored.model.input_shape[1:]))
+    raw = np.random.default_rng(0).integers(0, 17, size=(5, 64)).astype(np.float32)
+    normalization = read_json(run_dir / "run.json")["data"]["normalization"]
+    inputs = prepare_inputs(raw, spec_name="digits", layout="flat", normalization=normalization)
     np.testing.assert_allclose(
-        saved.predict(inputs, verbose=0), restored.model.predict(inputs, verbose=0), atol=1e-6
+        saved.predict(raw, verbose=0), restored.model.predict(inputs, verbose=0), atol=1e-6
     )

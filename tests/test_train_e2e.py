@@ -75,7 +75,10 @@ def test_summary_test_metrics_match_the_saved_model(mlp_run):
     assert summary["epochs_run"] == 2 and summary["best_epoch"] in (1, 2)
     data = load_dataset("digits", layout="flat", seed=3)
     model = keras.saving.load_model(mlp_run / "model.keras")
-    predicted = model.predict(data.x_test, verbose=0).argmax(axis=1)
+    # model.keras takes raw pixel values (0..16) and normalises them with the run's statistics.
+    stats = data.normalization
+    raw = np.rint((data.x_test * stats["std"] + stats["mean"]) * 16.0).astype(np.float32)
+    predicted = model.predict(raw, verbose=0).argmax(axis=1)
     assert summary["test"]["accuracy"] == pytest.approx(np.mean(predicted == data.y_test), abs=1e-6)
 
 

@@ -34,12 +34,13 @@ def export_checkpoint(run_dir, which="result", *, keras_path=None, saved_model_d
     import_tensorflow()  # first, so that the imports below find it loaded and quiet
     from harness.checkpoints.restore import restore_run_model
     from harness.model.factory import inference_model
+    from harness.model.preprocessing import raw_input_model
 
     restored = restore_run_model(run_dir, which)
     name = restored.checkpoint["name"]
     keras_path = keras_path or run_dir / "export" / f"{name}.keras"
     keras_path.parent.mkdir(parents=True, exist_ok=True)
-    model = inference_model(restored.model)
+    model = raw_input_model(inference_model(restored.model), restored.run["data"]["normalization"])
     save_model_atomic(model, keras_path)
     if saved_model_dir is not None:
         _export_saved_model(model, Path(saved_model_dir))

@@ -6,6 +6,7 @@ import pandas as pd
 
 from harness.atomic import save_model_atomic, write_json_atomic
 from harness.model.factory import inference_model
+from harness.model.preprocessing import raw_input_model
 from harness.runs import RUN_FILE_MEANINGS
 from harness.runtime.distribute import single_process
 from harness.train.pipeline import split_dataset
@@ -28,7 +29,8 @@ def finish_run(
     test_metrics = model.evaluate(test, verbose=0, return_dict=True)
     if data.task == "regression":
         test_metrics["mse"] = test_metrics["loss"]
-    save_model_atomic(inference_model(model), write_dir / "model.keras")
+    exported = raw_input_model(inference_model(model), data.normalization)
+    save_model_atomic(exported, write_dir / "model.keras")
     summary = _summary(prepared, model, outcome, test_metrics, train_seconds, result)
     if distribution.is_chief:
         write_json_atomic(run_dir / "summary.json", summary)
