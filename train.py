@@ -28,6 +28,11 @@ def _train(argv) -> int:
     prepared = prepare(
         config, resume=args.resume, overwrite=args.overwrite, typed=typed_fields(args)
     )
+    if args.show_config:
+        from harness.train.catalog import print_config
+
+        print_config(prepared)
+        return 0
     import_tensorflow(verbose=args.verbose)
     from harness.train.run import run
 

@@ -7,6 +7,7 @@ from zoo.registry import (  # noqa: F401
     check_hparams,
     create_model,
     get_model_spec,
+    hparam_meanings,
     list_models,
     register_model,
 )

@@ -163,6 +163,27 @@ def check_hparams(name: str, hparams, known=None) -> None:
         )
 
 
+def hparam_meanings(name: str) -> dict:
+    """One line per hyperparameter of `name`'s builder, read from its docstring's Args section
+    (the builder's docstring is where each one is explained); "" for one it does not explain."""
+    import inspect
+
+    meanings, current = {}, None
+    lines = inspect.getdoc(get_model_spec(name).builder).splitlines()
+    for line in lines[lines.index("Args:") + 1 :] if "Args:" in lines else []:
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            break  # the next section: Returns, Raises
+        key, sep, text = line.strip().partition(": ")
+        if sep and line.startswith("    ") and not line.startswith("     ") and key.isidentifier():
+            current = key
+            meanings[current] = text
+        elif current:
+            meanings[current] += " " + line.strip()
+    return {key: meanings.get(key, "") for key in builder_hparams(name)}
+
+
 def builder_hparams(name: str) -> dict:
     """Returns the builder's hyperparameters and their defaults (everything but the fixed ones)."""
     import inspect

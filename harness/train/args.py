@@ -29,91 +29,176 @@ class TrainParser(OneLineParser):
         return super().format_help()
 
 
+RECIPE = "default: the model's recipe, see --show-config"
+
+
 def build_parser() -> TrainParser:
-    """Returns the parser for train.py."""
+    """Returns the parser for train.py. Every flag says what it does and what it defaults to."""
     parser = TrainParser(
         prog="train.py",
-        description="Train a zoo model. Recipe flags left out take the model's tuned defaults.",
+        description="Train a zoo model. Recipe flags left out take the model's tuned recipe: "
+        "train.py --model NAME --show-config prints it, with every hyperparameter.",
     )
-    what = parser.add_argument_group("what to train")
-    what.add_argument("--model", help="a registered model name (see --list-models)")
-    what.add_argument("--dataset", help="see --list-datasets")
-    what.add_argument("--target", help="target column of a csv:PATH data set")
-    what.add_argument(
-        "--data-opt",
-        action="append",
-        metavar="KEY=VALUE",
-        dest="data_options",
-        help="data set option, e.g. noise=0.05",
+    _add_what_flags(parser.add_argument_group("what to train"))
+    recipe = parser.add_argument_group("recipe")
+    recipe.add_argument("--epochs", type=whole_number, help=f"epochs to train ({RECIPE})")
+    recipe.add_argument(
+        "--batch-size", type=whole_number, help=f"global batch size, over every replica ({RECIPE})"
     )
-    what.add_argument(
-        "--set", action="append", metavar="KEY=VALUE", dest="hparams", help="model hyperparameter"
+    recipe.add_argument("--lr", type=positive_number, help=f"peak learning rate ({RECIPE})")
+    recipe.add_argument("--optimizer", help=f"{', '.join(OPTIMIZERS)} ({RECIPE})")
+    recipe.add_argument(
+        "--schedule", help=f"learning-rate schedule: {', '.join(SCHEDULES)} ({RECIPE})"
     )
-    what.add_argument("--list-models", action="store_true", help="list the models and exit")
-    what.add_argument("--list-datasets", action="store_true", help="list the data sets and exit")
-    recipe = parser.add_argument_group("recipe (defaults: the model's own)")
-    recipe.add_argument("--epochs", type=whole_number)
-    recipe.add_argument("--batch-size", type=whole_number, help="global batch size")
-    recipe.add_argument("--lr", type=positive_number, help="peak learning rate")
-    recipe.add_argument("--optimizer", help=", ".join(OPTIMIZERS))
-    recipe.add_argument("--schedule", help=", ".join(SCHEDULES))
-    recipe.add_argument("--warmup-epochs", type=whole_number)
+    recipe.add_argument(
+        "--warmup-epochs",
+        type=whole_number,
+        help=f"epochs of linear warm-up to the peak rate; warmup-cosine uses 5%% ({RECIPE})",
+    )
     recipe.add_argument(
         "--early-stopping",
         type=whole_number,
         metavar="PATIENCE",
-        help="0 is off; restores the best weights",
+        help=f"stop after PATIENCE epochs without a better --monitor and keep the best weights; "
+        f"0 is off ({RECIPE})",
     )
     recipe.add_argument(
-        "--clip-norm", type=positive_number, help="clip each gradient to this global norm"
+        "--clip-norm",
+        type=positive_number,
+        help=f"clip the gradients to this global norm ({RECIPE})",
     )
-    recipe.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
-    recipe.add_argument("--weight-decay", type=positive_number, help="adamw only")
-    recipe.add_argument("--label-smoothing", type=positive_number)
-    recipe.add_argument("--seed", type=whole_number, help=f"default {TrainConfig.seed}")
+    recipe.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"random shifts, turns and zooms of images, or noise on signals ({RECIPE})",
+    )
+    recipe.add_argument(
+        "--weight-decay",
+        type=positive_number,
+        help=f"decoupled weight decay, adamw only ({RECIPE})",
+    )
+    recipe.add_argument(
+        "--label-smoothing",
+        type=positive_number,
+        help=f"share of each label spread over the other classes ({RECIPE})",
+    )
+    recipe.add_argument(
+        "--seed",
+        type=whole_number,
+        help=f"seeds weights, batch order and the validation split (default {TrainConfig.seed})",
+    )
     _add_device_flags(parser.add_argument_group("devices"))
     _add_run_flags(parser.add_argument_group("run folder and checkpoints"))
     return parser
 
 
+def _add_what_flags(group) -> None:
+    group.add_argument(
+        "--model",
+        help="a registered model name, see --list-models (no default: needed unless --resume)",
+    )
+    group.add_argument("--dataset", help="see --list-datasets (default: the model's own)")
+    group.add_argument("--target", help="the column to predict, for csv:PATH data (default: none)")
+    group.add_argument(
+        "--data-opt",
+        action="append",
+        metavar="KEY=VALUE",
+        dest="data_options",
+        help="a data set option, e.g. noise=0.05; repeatable (default: the data set's own)",
+    )
+    group.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        dest="hparams",
+        help="a model hyperparameter, e.g. widths=64,32; repeatable (default: the builder's, "
+        "see --show-config)",
+    )
+    group.add_argument(
+        "--list-models", action="store_true", help="list the models and their recipes, and exit"
+    )
+    group.add_argument("--list-datasets", action="store_true", help="list the data sets, and exit")
+    group.add_argument(
+        "--show-config",
+        action="store_true",
+        help="print the resolved recipe, every hyperparameter with its meaning and the "
+        "checkpoint settings, and exit without training",
+    )
+
+
 def _add_device_flags(group) -> None:
     group.add_argument("--device", help=f"{DEVICES_HELP} (default {TrainConfig.device})")
-    group.add_argument("--mixed-precision", action="store_true", default=None)
+    group.add_argument(
+        "--mixed-precision",
+        action="store_true",
+        default=None,
+        help="mixed_float16 on a GPU, mixed_bfloat16 on a CPU (default off)",
+    )
     group.add_argument(
         "--xla",
         action="store_true",
         default=None,
-        help="compile with XLA (changes numerics slightly)",
+        help="compile with XLA; changes the numerics slightly (default off)",
     )
     group.add_argument(
-        "--strategy", help=f"{', '.join(STRATEGIES)} (default {TrainConfig.strategy})"
+        "--strategy",
+        help=f"tf.distribute: {', '.join(STRATEGIES)} (default {TrainConfig.strategy})",
     )
     group.add_argument(
         "--steps-per-execution",
         type=whole_number,
-        help="training steps per compiled call (default: one epoch)",
+        help="training steps per compiled call; must divide an epoch (default: one epoch)",
     )
-    group.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
+    group.add_argument(
+        "--verbose", action="store_true", help="show TensorFlow's start-up log (default off)"
+    )
 
 
 def _add_run_flags(group) -> None:
-    group.add_argument("--run-dir", help="default: checkpoints/<model>/<run-id>/")
-    group.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
+    group.add_argument("--run-dir", help="the run folder (default checkpoints/<model>/<run-id>/)")
     group.add_argument(
-        "--overwrite", action="store_true", help="start afresh in a run folder that holds a run"
+        "--resume",
+        action="store_true",
+        help="continue the run in --run-dir as its run.json records it (default off)",
     )
-    group.add_argument("--monitor", help="val_loss, val_accuracy, ... (default by task)")
-    group.add_argument("--keep-last", type=whole_number, help=f"default {TrainConfig.keep_last}")
-    group.add_argument("--keep-best", type=whole_number, help=f"default {TrainConfig.keep_best}")
     group.add_argument(
-        "--keep-every", type=whole_number, metavar="E", help="also keep every E-th epoch"
+        "--overwrite",
+        action="store_true",
+        help="start afresh in a run folder that holds a run (default off)",
     )
-    group.add_argument("--save-every-steps", type=whole_number, metavar="N")
+    group.add_argument(
+        "--monitor",
+        help="the metric for --keep-best and --early-stopping, e.g. val_loss "
+        "(default val_accuracy for classification, val_loss for regression)",
+    )
+    group.add_argument(
+        "--keep-last",
+        type=whole_number,
+        help=f"newest epoch checkpoints to keep (default {TrainConfig.keep_last})",
+    )
+    group.add_argument(
+        "--keep-best",
+        type=whole_number,
+        help=f"best checkpoints by --monitor to keep (default {TrainConfig.keep_best})",
+    )
+    group.add_argument(
+        "--keep-every",
+        type=whole_number,
+        metavar="E",
+        help="also keep every E-th epoch's checkpoint (default: none)",
+    )
+    group.add_argument(
+        "--save-every-steps",
+        type=whole_number,
+        metavar="N",
+        help="also save a checkpoint every N steps inside an epoch (default: epoch ends only)",
+    )
     group.add_argument(
         "--async-save",
         action="store_true",
         default=None,
-        help="write checkpoints in the background",
+        help="write checkpoints in the background (default off)",
     )
 
 
