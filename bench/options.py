@@ -4,10 +4,13 @@ Each option runs the real harness path (`harness_epochs`) with one setting chang
 with the default harness in every round, and is reported as its ratio to the default in the
 same round. Options that cannot be set through the harness's configuration are measured on the
 piece they change: the input pipeline (bench/pipeline_variant.py), the validation pass alone
-(evaluation batch size), and a fresh process per thread setting.
+(evaluation batch size), and a fresh process per thread setting: `python -m bench.options
+MODEL...` (TensorFlow reads TF_NUM_INTRAOP_THREADS and TF_NUM_INTEROP_THREADS once, when it
+starts), which prints "MODEL SAMPLES_PER_S" per model: the tuned harness path.
 """
 
 import statistics
+import sys
 import time
 
 from bench.common import child_env, log, run_child, summarize
@@ -120,7 +123,7 @@ def thread_settings(rounds=2) -> dict:
     for _ in range(rounds):
         for label, extra in THREAD_SETTINGS.items():
             result = run_child(
-                ["bench/threads_child.py", *THREAD_MODELS], env=child_env(**extra), timeout=600
+                ["-m", "bench.options", *THREAD_MODELS], env=child_env(**extra), timeout=600
             )
             if result["returncode"]:
                 raise RuntimeError(f"threads child failed: {result['stderr'][-1500:]}")
@@ -131,3 +134,19 @@ def thread_settings(rounds=2) -> dict:
         label: {name: summarize(values) for name, values in per_model.items()}
         for label, per_model in rates.items()
     }
+
+
+def thread_child(models) -> int:
+    """One process of `thread_settings`: each model's tuned samples/s, median of epochs 2..E."""
+    from harness.runtime.tf_import import import_tensorflow
+
+    import_tensorflow(verbose=False)
+    for name in models:
+        config, data = recipe_config(name, EPOCHS), default_data(name)
+        walls = harness_epochs(name, EPOCHS, **tuned_options(name, data, config))["walls"]
+        print(name, len(data.x_train) / statistics.median(walls), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(thread_child(sys.argv[1:]))

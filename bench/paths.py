@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.clock import EpochClock
 from bench.common import WORK_DIR
+from bench.share import EpochClock
 
 
 def shortened(name: str, epochs: int) -> dict:

@@ -14,6 +14,7 @@ import shutil
 
 from bench.common import WORK_DIR, log
 from bench.paths import default_data, harness_epochs, plain_epochs, plain_model, recipe_config
+from harness.runtime import timing
 
 TOP = 12
 # Component name -> (end of the file path, function name), as cProfile keys them.
@@ -29,8 +30,6 @@ COMPONENTS = {
     "manifest save": ("harness/checkpoints/manifest.py", "save"),
     "tf state file": ("harness/checkpoints/pruning.py", "write_tf_state"),
     "delete dropped files": ("harness/checkpoints/pruning.py", "delete_entry_files"),
-    "CheckpointSaver.on_epoch_end": ("harness/train/callbacks.py", "on_epoch_end"),
-    "history row (HistoryWriter._append)": ("harness/train/callbacks.py", "_append"),
     "os.fsync": ("~", "<built-in method posix.fsync>"),
     "keras fit": ("keras/src/backend/tensorflow/trainer.py", "fit"),
     "keras evaluate (validation)": ("keras/src/backend/tensorflow/trainer.py", "evaluate"),
@@ -49,6 +48,12 @@ COMPONENTS = {
         "<built-in method tensorflow.python._pywrap_tfe.TFE_Py_FastPathExecute>",
     ),
 }
+# Both harness callbacks are `on_epoch_end` in one file, which cProfile's keys cannot tell apart:
+# these come from the harness's timing hook instead (wall seconds under the profiler too).
+STAGE_COMPONENTS = {
+    "CheckpointSaver.on_epoch_end": timing.CHECKPOINT_CALLBACK,
+    "history row (HistoryWriter.on_epoch_end)": timing.HISTORY_ROW,
+}
 
 
 def run_profiles(quick: bool) -> dict:
@@ -63,27 +68,49 @@ def run_profiles(quick: bool) -> dict:
     }
 
 
-def summarize_profile(profile: cProfile.Profile) -> dict:
-    """Total seconds, the named components found, and the top functions by cumulative time."""
+def profiled(function, *args, **kwargs) -> dict:
+    """Runs `function` under cProfile and the harness's timing hook; returns its summary."""
+    profile = cProfile.Profile()
+    with timing.listen() as stage_seconds:
+        profile.enable()
+        try:
+            function(*args, **kwargs)
+        finally:
+            profile.disable()
+    return summarize_profile(profile, stage_seconds)
+
+
+def summarize_profile(profile: cProfile.Profile, stage_seconds: dict) -> dict:
+    """Total seconds, the named components found, and the top functions by cumulative time.
+
+    Args:
+        profile: the finished profile.
+        stage_seconds: what `harness.runtime.timing.listen()` collected during it.
+    """
     stats = pstats.Stats(profile)
     total = stats.total_tt
     rows = stats.stats  # {(file, line, function): (calls, primitive, tottime, cumtime, callers)}
-    components = {}
+    components = {}  # label -> (calls, cumulative seconds)
     for label, (suffix, function) in COMPONENTS.items():
         matches = [
             value for key, value in rows.items() if key[0].endswith(suffix) and key[2] == function
         ]
         if matches:
-            calls, cumulative = sum(m[1] for m in matches), max(m[3] for m in matches)
-            components[label] = {
-                "calls": calls,
-                "seconds": round(cumulative, 4),
-                "share": round(cumulative / total, 4),
-            }
+            components[label] = (sum(m[1] for m in matches), max(m[3] for m in matches))
+    for label, stage in STAGE_COMPONENTS.items():
+        if stage_seconds.get(stage):
+            components[label] = (len(stage_seconds[stage]), sum(stage_seconds[stage]))
     top = sorted(rows.items(), key=lambda item: item[1][3], reverse=True)[:TOP]
     return {
         "total_seconds": round(total, 3),
-        "components": components,
+        "components": {
+            label: {
+                "calls": calls,
+                "seconds": round(seconds, 4),
+                "share": round(seconds / total, 4),
+            }
+            for label, (calls, seconds) in components.items()
+        },
         "top_cumulative": [
             {"function": _name(key), "calls": value[1], "seconds": round(value[3], 4)}
             for key, value in top
@@ -107,25 +134,22 @@ def profile_saves(saves=20) -> dict:
     shutil.rmtree(folder, ignore_errors=True)
     method = StoreMethod(subject, folder, async_save=False)
     method.save(0)  # traces
-    profile = cProfile.Profile()
-    try:
-        profile.enable()
+
+    def later_saves():
         for step in range(1, saves + 1):
             method.save(step)
-        profile.disable()
+
+    try:
+        summary = profiled(later_saves)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return {"saves": saves, **summarize_profile(profile)}
+    return {"saves": saves, **summary}
 
 
 def profile_harness(epochs=4) -> dict:
     """A short harness run of the mlp, whole: tracing, epochs, checkpoints, finish."""
     log("profiles: harness run")
-    profile = cProfile.Profile()
-    profile.enable()
-    harness_epochs("mlp", epochs)
-    profile.disable()
-    return {"epochs": epochs, **summarize_profile(profile)}
+    return {"epochs": epochs, **profiled(harness_epochs, "mlp", epochs)}
 
 
 def profile_tuned(name: str, epochs=6) -> dict:
@@ -135,11 +159,8 @@ def profile_tuned(name: str, epochs=6) -> dict:
 
     log(f"profiles: tuned {name} run")
     config, data = recipe_config(name, epochs), default_data(name)
-    profile = cProfile.Profile()
-    profile.enable()
-    harness_epochs(name, epochs, **tuned_options(name, data, config))
-    profile.disable()
-    return {"epochs": epochs, **summarize_profile(profile)}
+    options = tuned_options(name, data, config)
+    return {"epochs": epochs, **profiled(harness_epochs, name, epochs, **options)}
 
 
 def profile_plain(epochs=4) -> dict:
@@ -148,8 +169,4 @@ def profile_plain(epochs=4) -> dict:
     config, data = recipe_config("mlp", epochs), default_data("mlp")
     model = plain_model("mlp", data, config)
     plain_epochs(model, data, config)
-    profile = cProfile.Profile()
-    profile.enable()
-    plain_epochs(model, data, config)
-    profile.disable()
-    return {"epochs": epochs, **summarize_profile(profile)}
+    return {"epochs": epochs, **profiled(plain_epochs, model, data, config)}

@@ -1,10 +1,14 @@
-"""Quality bars: each model's default run from one command, median of 3 seeds.
+"""Quality bars and section 2, time to accuracy: each model's default run, median of 3 seeds.
 
     python bench/quality.py [--models mlp cnn ...] [--seeds 0 1 2] [--out bench/quality.json]
 
 Each run is `python train.py --model M --seed S` in a fresh process, timed from process start to
 exit (TensorFlow import included), as a user would see it. The test metric comes from the run's
 summary.json. Runs one after another: two at once would halve each one's cores.
+
+bench/run.py does not rerun them (21 default runs do not fit its 15-minute budget): its section
+2, `run_time_to_accuracy`, carries bench/quality.json's figures into results.json and the table,
+and says when they are missing.
 """
 
 import argparse
@@ -17,6 +21,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+QUALITY_JSON = REPO / "bench" / "quality.json"
 # model: (metric in summary["test"], bar, "min" if the metric must reach at least the bar)
 BARS = {
     "mlp": ("accuracy", 0.98, "min"),
@@ -79,11 +84,37 @@ def judge(model: str, runs: list[dict]) -> dict:
     }
 
 
+def run_time_to_accuracy(quick: bool) -> dict:
+    """Section 2, results["time_to_accuracy"]: per model the median wall seconds and the verdict,
+    from bench/quality.json (`quick` changes nothing: nothing is run)."""
+    if not QUALITY_JSON.exists():
+        return {
+            "status": "missing",
+            "note": "bench/quality.json does not exist yet: "
+            "run `python bench/quality.py`, then bench/run.py",
+        }
+    data = json.loads(QUALITY_JSON.read_text())
+    keys = ("metric", "bar", "median", "median_wall_seconds", "meets_bar", "within_wall_limit")
+    models = {
+        name: {**{key: row.get(key) for key in keys}, "seeds": len(row.get("runs", []))}
+        for name, row in data.items()
+        if isinstance(row, dict)
+    }
+    written = time.strftime("%Y-%m-%d %H:%M", time.localtime(QUALITY_JSON.stat().st_mtime))
+    return {
+        "status": "from bench/quality.json",
+        "written": written,
+        "definition": "median over seeds of the wall seconds from process start to the end of the "
+        "default run (TensorFlow import included), with its test metric against the bar",
+        "models": models,
+    }
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(BARS), choices=list(BARS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--out", default=str(REPO / "bench" / "quality.json"))
+    parser.add_argument("--out", default=str(QUALITY_JSON))
     args = parser.parse_args(argv)
     results = {}
     with tempfile.TemporaryDirectory(prefix="quality-") as workdir:

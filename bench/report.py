@@ -1,44 +1,38 @@
-"""The printed table of bench/run.py and the verdict on each target of the issue."""
+"""What bench/run.py shows of its results: the printed table of every section with the verdict
+on each target, the scaling plot (bench/scaling.png), and the markdown tables of sections 1 and
+3 for BENCHMARKS.md: `python bench/report.py [results.json]`."""
 
-# (name, where in results, comparison, threshold)
-TARGETS = (
-    ("harness_vs_plain_fit >= 0.97, every model", "training.*.harness_vs_plain_fit", ">=", 0.97),
-    ("tuned_vs_plain_fit >= 1.3, mlp", "training.mlp.tuned_vs_plain_fit", ">=", 1.3),
-    ("tuned_vs_plain_fit >= 1.3, cnn", "training.cnn.tuned_vs_plain_fit", ">=", 1.3),
-    ("checkpoint share_of_training_time <= 0.02", "checkpoint.share_of_training_time", "<=", 0.02),
-    ("startup help_seconds <= 1.0", "startup.help_seconds", "<=", 1.0),
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# Section 7's plot, a panel per series: series -> (title, x label, y label).
+PANELS = {
+    "batch_size": ("Throughput against batch size", "batch size", "samples/s"),
+    "data_size": ("Training time against data size", "waveforms training size (x 4000)", "seconds"),
+    "checkpoint_params": (
+        "Checkpoint save against parameters",
+        "parameters (Adam slots saved too)",
+        "seconds per save",
+    ),
+}
+CURVES = (  # (series, y key, style, legend)
+    ("batch_size", "samples_per_s", "o-", "mlp training samples/s"),
+    ("data_size", "epoch_seconds", "o-", "rnn epoch (steady)"),
+    ("data_size", "run_seconds", "s-", "rnn run of 2 epochs (incl. tracing, finish)"),
+    ("checkpoint_params", "store_seconds", "o-", "CheckpointStore.save"),
+    ("checkpoint_params", "raw_tf_seconds", "s-", "tf.train.Checkpoint.write"),
 )
 
 
-def judge_targets(results: dict) -> list[dict]:
-    """Each target with its measured value (the worst model for "every model") and met or not."""
-    verdicts = []
-    for name, path, comparison, threshold in TARGETS:
-        values = _lookup(results, path.split("."))
-        if not values:
-            verdicts.append({"target": name, "value": None, "met": None})
-            continue
-        worst = min(values) if comparison == ">=" else max(values)
-        met = worst >= threshold if comparison == ">=" else worst <= threshold
-        verdicts.append({"target": name, "value": worst, "met": met})
-    return verdicts
-
-
-def _lookup(node, keys) -> list:
-    if not keys:
-        return [node] if isinstance(node, (int, float)) else []
-    if not isinstance(node, dict):
-        return []
-    if keys[0] == "*":
-        return [value for child in node.values() for value in _lookup(child, keys[1:])]
-    return _lookup(node.get(keys[0]), keys[1:])
-
-
-def _spread(block: dict, key: str) -> str:
-    figure = block.get("spread", {}).get(key) or {}
-    if figure.get("median") is None:
+def _range(figure: dict | None, pattern="{:.2f}", brackets="[]") -> str:
+    """A `summarize` figure as "median [min-max]" (or other brackets), "-" if it has none."""
+    if not figure or figure.get("median") is None:
         return "-"
-    return f"{figure['median']:.2f} [{figure['min']:.2f}-{figure['max']:.2f}]"
+    low, high = pattern.format(figure["min"]), pattern.format(figure["max"])
+    return f"{pattern.format(figure['median'])} {brackets[0]}{low}-{high}{brackets[1]}"
 
 
 def _fmt(value, pattern="{:.3g}") -> str:
@@ -48,8 +42,7 @@ def _fmt(value, pattern="{:.3g}") -> str:
 def training_lines(training: dict) -> list[str]:
     lines = [
         f"{'model':<10}{'plain':>9}{'harness':>9}{'tuned':>9}  "
-        f"{'harness/plain':<20}{'tuned/plain':<20}"
-        f"{'ckpt+history share':>18}"
+        f"{'harness/plain':<20}{'tuned/plain':<20}{'ckpt+history share':>18}"
     ]
     for name, block in training.items():
         if not isinstance(block, dict):
@@ -57,11 +50,12 @@ def training_lines(training: dict) -> list[str]:
         if "error" in block:
             lines.append(f"{name:<10} error: {block['error']}")
             continue
-        share = block["bookkeeping"]["share_of_epoch"]["median"]
+        spread = block.get("spread", {})
+        ratios = [_range(spread.get(key)) for key in ("harness_vs_plain_fit", "tuned_vs_plain_fit")]
         lines.append(
             f"{name:<10}{block['plain_samples_per_s']:>9.0f}{block['harness_samples_per_s']:>9.0f}"
-            f"{block['tuned_samples_per_s']:>9.0f}  {_spread(block, 'harness_vs_plain_fit'):<20}"
-            f"{_spread(block, 'tuned_vs_plain_fit'):<20}{share:>18.3f}"
+            f"{block['tuned_samples_per_s']:>9.0f}  {ratios[0]:<20}{ratios[1]:<20}"
+            f"{block['bookkeeping']['share_of_epoch']['median']:>18.3f}"
         )
     return lines
 
@@ -87,8 +81,8 @@ def checkpoint_lines(checkpoint: dict) -> list[str]:
     for name, run in checkpoint.get("default_runs", {}).items():
         lines.append(
             f"default {name} run: {run['epochs']} epochs, {run['wall_seconds']:.1f} s, "
-            "checkpoint+history "
-            f"{run['bookkeeping_seconds']:.2f} s = share {run['share_of_training_time']:.3f} "
+            f"checkpoint+history {run['bookkeeping_seconds']:.2f} s = share "
+            f"{run['share_of_training_time']:.3f} "
             f"(checkpoint alone {run['checkpoint_only_share']:.3f})"
         )
         for label, stage in run.get("stages", {}).items():
@@ -137,7 +131,7 @@ def later_lines(results: dict) -> list[str]:
             )
     startup = results.get("startup", {})
     lines += ["", "== 5. Start-up (s, median [min-max]) =="]
-    lines += [f"{key:<26}{_spread(startup, key)}" for key in startup.get("spread", {})]
+    lines += [f"{key:<26}{_range(figure)}" for key, figure in startup.get("spread", {}).items()]
     lines += ["", "== 6. Peak RSS of training runs (MB) =="]
     lines += [
         f"{name:<26}{row.get('peak_rss_mb', row.get('error'))} (epochs {row.get('epochs')})"
@@ -174,3 +168,109 @@ def print_table(results: dict) -> None:
         f"{results.get('load_average_end')}; {results.get('total_seconds', 0):.0f} s"
     )
     print("\n".join(lines))
+
+
+def plot_scaling(scaling: dict, path: Path) -> bool:
+    """Draws what section 7 measured, log-log; returns False if there was nothing to draw."""
+    panels = [
+        (key, scaling[key])
+        for key in PANELS
+        if isinstance(scaling.get(key), dict) and "x" in scaling[key]
+    ]
+    if not panels:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for axis, (key, series) in zip(axes[0], panels):
+        title, xlabel, ylabel = PANELS[key]
+        x = series["x"]
+        for y_key, style, legend in [curve[1:] for curve in CURVES if curve[0] == key]:
+            axis.plot(x, series[y_key], style, label=legend)
+        if key == "data_size":
+            linear = [series["epoch_seconds"][0] * factor for factor in x]
+            axis.plot(x, linear, ":", color="grey", label="linear")
+        axis.set(xlabel=xlabel, ylabel=ylabel, title=title, xscale="log", yscale="log")
+        axis.set_xticks(
+            x, [f"{value:,}" for value in x], rotation=45 if key == "checkpoint_params" else 0
+        )
+        axis.minorticks_off()
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize=8)
+    figure.tight_layout()
+    temporary = path.with_name(f".{path.name}.tmp.png")
+    figure.savefig(temporary, dpi=110)
+    plt.close(figure)
+    temporary.replace(path)
+    return True
+
+
+def training_table(training: dict) -> list[str]:
+    """Section 1 as a markdown table."""
+    rows = [
+        "| model | examples, batch | plain samples/s | harness samples/s | tuned samples/s | "
+        "harness / plain | tuned / plain | tuned / harness | ckpt+history share of an epoch | "
+        "rounds x timed epochs |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, block in training.items():
+        if not isinstance(block, dict) or "spread" not in block:
+            continue
+        spread = block["spread"]
+        rows.append(
+            f"| {name} | {block['train_examples']}, {block['batch_size']} | "
+            f"{_range(spread['plain_samples_per_s'], '{:.0f}', '()')} | "
+            f"{_range(spread['harness_samples_per_s'], '{:.0f}', '()')} | "
+            f"{_range(spread['tuned_samples_per_s'], '{:.0f}', '()')} | "
+            f"{_range(spread['harness_vs_plain_fit'], brackets='()')} | "
+            f"{_range(spread['tuned_vs_plain_fit'], brackets='()')} | "
+            f"{_range(spread['tuned_vs_harness_fit'], brackets='()')} | "
+            f"{_range(block['bookkeeping']['share_of_epoch'], '{:.3f}', '()')} | "
+            f"{block['rounds']} x {block['timed_epochs_per_run']} |"
+        )
+    return rows
+
+
+def checkpoint_table(models: dict) -> list[str]:
+    """Section 3's save and restore figures as a markdown table."""
+    rows = [
+        "| model | params | MB | store save p50 / p95 ms | store MB/s | "
+        "async blocking p50 / durable p50 ms | raw tf write p50 / p95 ms | "
+        "keras .weights.h5 p50 ms (MB) | restore store / raw / h5 p50 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, block in models.items():
+        save, restore = block["save"], block["restore"]
+
+        def ms(value):
+            return f"{value * 1e3:.0f}"
+
+        rows.append(
+            f"| {name} | {block['params']:,} | {save['store']['bytes'] / 1e6:.2f} | "
+            f"{ms(save['store']['p50_s'])} / {ms(save['store']['p95_s'])} | "
+            f"{save['store']['mb_per_s']:.0f} | "
+            f"{ms(save['store_async']['blocking_p50_s'])} / {ms(save['store_async']['p50_s'])} | "
+            f"{ms(save['raw_tf']['p50_s'])} / {ms(save['raw_tf']['p95_s'])} | "
+            f"{ms(save['keras_h5']['p50_s'])} ({save['keras_h5']['bytes'] / 1e6:.1f}) | "
+            f"{ms(restore['store']['p50_s'])} / {ms(restore['raw_tf']['p50_s'])} / "
+            f"{ms(restore['keras_h5']['p50_s'])} |"
+        )
+    return rows
+
+
+def main(argv=None) -> int:
+    """Prints the markdown tables of sections 1 and 3 of a results file."""
+    argv = sys.argv[1:] if argv is None else argv
+    path = Path(argv[0]) if argv else Path(__file__).with_name("results.json")
+    results = json.loads(path.read_text())
+    print("\n".join(training_table(results.get("training", {}))))
+    print()
+    print("\n".join(checkpoint_table(results.get("checkpoint", {}).get("models", {}))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,9 +18,9 @@ import statistics
 import numpy as np
 
 from bench.checkpoint import RawTfMethod, StoreMethod, build_subject
-from bench.clock import EpochClock
 from bench.common import WORK_DIR, log
 from bench.paths import default_data, harness_epochs, plain_model, recipe_config
+from bench.share import EpochClock
 
 FULL = {
     "batch_sizes": (32, 64, 128, 256, 512, 1024, 2048, 4096),

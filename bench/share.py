@@ -1,17 +1,22 @@
 """The share of a default training run spent in checkpointing, measured on the real run.
 
-A run of the model's full default recipe goes through `harness.train.prepare.prepare` and `run`,
-timed by `EpochClock`. For every epoch, history.csv's `epoch_seconds` stops before the history
-row is written and before the checkpoint saver (a later callback) runs; the progress logger's
-epoch line comes after both. So per epoch
+Epochs are timed by `EpochClock`. Keras's progress logger (verbose=2) is the last callback of
+every fit: it writes "Epoch k/E" when epoch k begins and one summary line when the epoch ends,
+after every other callback (the harness's history writer and checkpoint saver included) has run.
+history.csv's `epoch_seconds` stops before the history row is written and before the checkpoint
+saver (a later callback) runs. So per epoch
 
     bookkeeping = (summary line - "Epoch k/E" line) - epoch_seconds
 
 is the time of the history write and of the checkpoint (TensorFlow's write, SHA-256, manifest,
 retention). The first epoch is included: its save also traces TensorFlow's save functions.
-`stages` splits that time into its parts, measured on the same run (bench/stages.py).
+The same run is split into its stages by the harness's own timing hook
+(`harness.runtime.timing`), which the harness wraps around each stage: `perf_counter` only, no
+profiler's overhead, and no private name of the harness wrapped from here.
 """
 
+import contextlib
+import io
 import shutil
 import statistics
 import time
@@ -19,9 +24,94 @@ import uuid
 
 import pandas as pd
 
-from bench.clock import EpochClock
 from bench.common import WORK_DIR, percentile
-from bench.stages import stage_probe, summarize_stages
+from harness.runtime import timing
+
+# The harness's stage names as section 3 labels them, with their nesting depth: "checkpoint save"
+# holds the write, the hashes and retention; retention holds the manifest, state file and deletes.
+STAGE_LABELS = (
+    (timing.HISTORY_ROW, 0, "history row (learning rate, CSV append, fsync)"),
+    (timing.CHECKPOINT_CALLBACK, 0, "checkpoint callback (counters + save)"),
+    (timing.COUNTERS, 1, "counters into variables"),
+    (timing.CHECKPOINT_SAVE, 1, "checkpoint save"),
+    (timing.SHA256, 2, "SHA-256 and sizes of the files"),
+    (timing.RETENTION, 2, "retention"),
+    (timing.MANIFEST, 3, "manifest.json"),
+    (timing.TF_STATE_FILE, 3, "TensorFlow's checkpoint state file"),
+    (timing.DELETE, 3, "deleting the dropped checkpoint"),
+    (timing.TENSORFLOW_WRITE, 2, "TensorFlow's write (traced Checkpoint.write)"),
+)
+
+
+class EpochClock(io.TextIOBase):
+    """A stand-in for sys.stdout that timestamps the progress logger's epoch lines.
+
+    Use it as `with clock.capture(): model.fit(..., verbose=2)`. Not a terminal, so the
+    harness picks verbose=2 by itself.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.begins = []  # perf_counter at each "Epoch k/E" line
+        self.ends = []  # perf_counter at the first write after each of them: the epoch summary
+        self.lines = []
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def write(self, text):
+        now = time.perf_counter()
+        if text.startswith("Epoch "):
+            self.begins.append(now)
+        elif text.strip() and len(self.ends) < len(self.begins):
+            self.ends.append(now)
+        self.lines.append(text)
+        return len(text)
+
+    @contextlib.contextmanager
+    def capture(self):
+        """Redirects sys.stdout here for the block."""
+        with contextlib.redirect_stdout(self):
+            yield self
+
+    def epoch_walls(self) -> list[float]:
+        """Wall seconds of epochs 2..E, each from the end of the previous epoch to its own end.
+
+        Epoch 1 (tracing) has no previous end and is left out.
+        """
+        return [later - earlier for earlier, later in zip(self.ends, self.ends[1:])]
+
+    def text(self) -> str:
+        """Everything written, for error messages."""
+        return "".join(self.lines)
+
+
+def summarize_stages(seconds: dict, wall: float) -> dict:
+    """Per stage that ran, under its label: its nesting depth, calls, the first call, the median
+    of the later ones, the total and its share of the run's wall time.
+
+    Args:
+        seconds: what `harness.runtime.timing.listen()` collected.
+        wall: the run's wall seconds.
+    """
+    summary = {}
+    for name, depth, label in STAGE_LABELS:
+        values = seconds.get(name)
+        if not values:
+            continue
+        later = values[1:] or values
+        summary[label] = {
+            "depth": depth,
+            "calls": len(values),
+            "first_s": values[0],
+            "later_p50_ms": statistics.median(later) * 1e3,
+            "total_s": sum(values),
+            "share_of_run": sum(values) / wall,
+        }
+    return summary
 
 
 def default_run_share(name: str, *, history_write: float) -> dict:
@@ -44,7 +134,7 @@ def default_run_share(name: str, *, history_write: float) -> dict:
     started = time.perf_counter()
     try:
         prepared = prepare(TrainConfig(model=name, run_dir=str(run_dir)))
-        with clock.capture(), stage_probe() as stage_seconds:
+        with clock.capture(), timing.listen() as stage_seconds:
             run(prepared, command=["bench"])
         wall = time.perf_counter() - started
         own = pd.read_csv(run_dir / "history.csv")["epoch_seconds"].tolist()

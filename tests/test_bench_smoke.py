@@ -5,14 +5,14 @@ import json
 
 import pytest
 
-from bench.clock import EpochClock
 from bench.common import percentile, run_child, summarize
 from bench.paths import default_data, harness_epochs, plain_epochs, plain_model, recipe_config
-from bench.report import judge_targets, print_table
-from bench.run import add_checkpoint_share
+from bench.report import print_table
+from bench.run import add_checkpoint_share, judge_targets
 from bench.scaling import exponent
-from bench.stages import stage_probe, summarize_stages
+from bench.share import STAGE_LABELS, EpochClock, summarize_stages
 from bench.training import summarize_rounds
+from harness.runtime import timing
 
 
 def test_summaries_and_percentiles():
@@ -95,28 +95,19 @@ def test_targets_and_table_from_a_results_file(capsys):
     assert "NOT met" in capsys.readouterr().out
 
 
-def test_stage_probe_times_every_stage_of_a_real_run_and_unwraps_afterwards():
-    from harness.checkpoints import pruning, store
-    from harness.train.callbacks import HistoryWriter
-
-    before = (
-        HistoryWriter.on_epoch_end,
-        store.record_files,
-        pruning.write_tf_state,
-        store.CheckpointStore._compiled_write,
-    )
-    with stage_probe() as seconds:
-        harness_epochs("mlp", 3, hparams={"widths": "8"}, batch_size=256)
+def test_every_stage_of_the_harness_gets_a_label_and_a_summary(capsys):
+    assert sorted(name for name, _, _ in STAGE_LABELS) == sorted(timing.STAGES)
+    seconds = {name: [0.2, 0.001, 0.003] for name in timing.STAGES}
     summary = summarize_stages(seconds, wall=10.0)
-    for label in seconds:
-        assert summary[label.strip()]["calls"] == 3, label  # one per epoch, first included
+    assert len(summary) == len(timing.STAGES)
     write = summary["TensorFlow's write (traced Checkpoint.write)"]
-    assert write["first_s"] > write["later_p50_ms"] / 1e3  # the first call traces the write
-    assert summary["checkpoint save"]["total_s"] >= write["total_s"]  # stages nest
-    after = (
-        HistoryWriter.on_epoch_end,
-        store.record_files,
-        pruning.write_tf_state,
-        store.CheckpointStore._compiled_write,
-    )
-    assert after == before
+    assert write["calls"] == 3 and write["first_s"] == 0.2 and write["depth"] == 2
+    assert write["later_p50_ms"] == pytest.approx(2.0)
+    assert write["share_of_run"] == pytest.approx(0.0204)
+    assert summarize_stages({timing.HISTORY_ROW: [0.5]}, wall=1.0).keys() == {
+        "history row (learning rate, CSV append, fsync)"
+    }
+    run = {"epochs": 3, "wall_seconds": 10.0, "bookkeeping_seconds": 1.0}
+    run.update(share_of_training_time=0.1, checkpoint_only_share=0.08, stages=summary)
+    print_table({"checkpoint": {"default_runs": {"mlp": run}}})
+    assert "      manifest.json" in capsys.readouterr().out
