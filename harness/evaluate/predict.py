@@ -7,6 +7,7 @@ samples per second measure prediction only.
 """
 
 import dataclasses
+import logging
 import time
 
 import numpy as np
@@ -30,6 +31,24 @@ class TimedPrediction:
         return len(self.outputs) / max(self.predict_seconds, 1e-9)
 
 
+class _ExpectedRetracing(logging.Filter):
+    """Drops TensorFlow's "N out of the last M calls ... triggered tf.function retracing".
+
+    Every restored run is a new model, and a traced function captures its model's variables, so
+    a batch evaluation traces once per model by design: TensorFlow counts those traces of the same
+    code and warns, in several lines, about a loop that is not a mistake here.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def _quiet_expected_retracing(tf) -> None:
+    logger = tf.get_logger()
+    if not any(isinstance(existing, _ExpectedRetracing) for existing in logger.filters):
+        logger.addFilter(_ExpectedRetracing())
+
+
 def predict_timed(model, x: np.ndarray, batch_size: int) -> TimedPrediction:
     """Runs `model` over `x` in batches of `batch_size` with one compiled forward function.
 
@@ -43,6 +62,7 @@ def predict_timed(model, x: np.ndarray, batch_size: int) -> TimedPrediction:
     """
     import tensorflow as tf
 
+    _quiet_expected_retracing(tf)
     started = time.perf_counter()
     signature = tf.TensorSpec([None, *x.shape[1:]], tf.float32)
     forward = tf.function(lambda batch: model(batch, training=False), input_signature=[signature])
