@@ -119,3 +119,21 @@ def test_every_readme_command_runs(tmp_path, monkeypatch, capsys):
     assert pd.read_csv(tmp_path / "preds.csv")["predicted"].isin(load_iris().target_names).all()
     assert (tmp_path / "model.keras").is_file() and (tmp_path / "serving").is_dir()
     assert (tmp_path / "checkpoints" / "summary.csv").is_file()
+
+
+def readme_block_after(summary: str) -> str:
+    """The text of the first plain ``` block after `summary` in the README."""
+    text = (REPO_ROOT / "README.md").read_text()
+    after = text[text.index(summary) :]
+    return re.search(r"```\n(.*?)```", after, flags=re.S).group(1)
+
+
+def test_the_help_and_show_config_shown_in_the_readme_are_current(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "80")  # argparse wraps help to the terminal's width
+    with pytest.raises(SystemExit):
+        train.main(["--help"])
+    assert capsys.readouterr().out == readme_block_after("<code>python train.py --help</code>")
+    monkeypatch.chdir(tmp_path)
+    assert train.main(["--model", "mlp", "--show-config"]) == 0
+    shown = re.sub(r"\d{8}-\d{6}-digits", "<time>-digits", capsys.readouterr().out)
+    assert shown == readme_block_after("`python train.py --model mlp --show-config`:")
