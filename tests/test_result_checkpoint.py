@@ -61,3 +61,19 @@ def test_every_command_reports_the_same_result(tmp_path, capsys, flags, weights)
     np.testing.assert_allclose(
         saved.predict(raw, verbose=0), restored.model.predict(inputs, verbose=0), atol=1e-6
     )
+
+
+def test_the_end_of_training_lists_the_files_and_the_next_commands(tmp_path, capsys):
+    from harness.runs import RUN_FILE_MEANINGS
+
+    run_dir = tmp_path / "run"
+    capsys.readouterr()
+    train_run(run_dir, *FLAGS, "--epochs", 1)
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index(f"run folder: {run_dir}")
+    listed = {line.split()[0] for line in lines[start + 1 :] if line.startswith("  ")}
+    written = {path.name for path in run_dir.iterdir() if not path.name.startswith(".")}
+    assert listed == {name for name in RUN_FILE_MEANINGS if name in written} | {"ckpt/"}
+    assert set(RUN_FILE_MEANINGS) <= written
+    assert f"evaluate it: python evaluate.py --run-dir {run_dir}" in lines
+    assert f"train it on: python train.py --run-dir {run_dir} --resume --epochs N" in lines

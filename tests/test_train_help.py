@@ -57,3 +57,35 @@ def test_list_models_says_what_each_recipe_turns_on(capsys):
     assert "warmup-cosine" in mlp and "augmentation" in mlp and "label smoothing 0.1" in mlp
     lstm = next(line for line in out.splitlines() if line.startswith("lstm "))
     assert "augmentation" not in lstm and "label smoothing" not in lstm
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--model", "mlp", "--schedule", "step", "--warmup-epochs", "2"],
+        ["--model", "cnn", "--dataset", "sine"],
+        ["--model", "mlp", "--dataset", "csv:missing.csv", "--target", "y"],
+        ["--model", "mlp", "--set", "colour=red"],
+    ],
+)
+def test_bad_input_is_answered_before_tensorflow_is_imported(argv, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    script = (
+        "import sys, train\n"
+        f"code = train.main({argv!r})\n"
+        "print(code, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.split() == ["2", "False", "False"], done.stderr
+    assert list(tmp_path.iterdir()) == []
