@@ -1,6 +1,7 @@
 """Reading run folders back in tests: every tensor of a checkpoint, history rows."""
 
 import numpy as np
+import pandas as pd
 import tensorflow as tf
 
 # Bookkeeping that differs between a straight run and a resumed one by design.
@@ -23,6 +24,27 @@ def assert_same_state(left: dict, right: dict) -> None:
     assert sorted(left) == sorted(right)
     for key in left:
         np.testing.assert_array_equal(left[key], right[key], err_msg=key)
+
+
+def assert_same_history(run_dir, reference_dir, *, partial_epochs=()) -> None:
+    """history.csv equal to the reference run's, row by row and column by column, but for the
+    wall time of each epoch.
+
+    Args:
+        partial_epochs: epochs a launch resumed in the middle of. Their training loss and
+            metrics are Keras's running means over the steps after the resume only (the
+            checkpoint does not hold the metrics' accumulators), so for those rows only the
+            validation figures and the learning rate are compared.
+    """
+    history = pd.read_csv(run_dir / "history.csv").drop(columns="epoch_seconds")
+    reference = pd.read_csv(reference_dir / "history.csv").drop(columns="epoch_seconds")
+    assert list(history.columns) == list(reference.columns)
+    assert history["epoch"].tolist() == reference["epoch"].tolist()
+    training = [c for c in history.columns if c not in ("epoch", "learning_rate")]
+    training = [c for c in training if not c.startswith("val_")]
+    partial = history["epoch"].isin(list(partial_epochs))
+    pd.testing.assert_frame_equal(history.drop(columns=training), reference.drop(columns=training))
+    pd.testing.assert_frame_equal(history[~partial], reference[~partial])
 
 
 def data_file(run_dir, name: str):

@@ -27,9 +27,21 @@ Stages nest; a stage's figure includes those inside it:
 While nobody listens, `stage` checks one list and returns a shared do-nothing context manager:
 no clock read and no allocation, since it sits in every epoch. Listening is process-wide: a
 stage on any thread is recorded by every active listener.
+
+Test-only: a stop inside a save. With the environment variable ZOO_TEST_STOP_AT set to
+"STAGE" or "STAGE#N" (a name of `STAGES`; N counts from 1, default 1), the process prints one
+line to stderr and stops itself with SIGSTOP on entering that stage for the N-th time, e.g.
+ZOO_TEST_STOP_AT="manifest#3": the third save's files are written and hashed, its manifest not
+yet. A crash test then SIGKILLs the stopped process, so the kill lands exactly there instead of
+wherever a timer happens to fall. The variable is read once, at import; unset (always, outside
+tests), `stage` is the plain function above and costs nothing more. POSIX only (SIGSTOP).
 """
 
 import contextlib
+import os
+import signal
+import sys
+import threading
 import time
 
 HISTORY_ROW = "history row"
@@ -116,3 +128,51 @@ def listen():
     finally:
         # By identity: two listeners that saw nothing yet are equal dicts.
         _listeners[:] = [other for other in _listeners if other is not seconds_by_stage]
+
+
+STOP_AT_ENV = "ZOO_TEST_STOP_AT"  # test-only: see the module docstring
+
+
+def parse_stop_at(text: str) -> tuple[str, int]:
+    """("manifest", 3) from "manifest#3": the stage and which of its entries to stop at.
+
+    Raises:
+        ValueError: an unknown stage or a count that is not a whole number >= 1; a typo in a
+            test's stop point must fail the run, not let it pass without stopping.
+    """
+    name, _, count = text.partition("#")
+    if name not in STAGES:
+        raise ValueError(f"{STOP_AT_ENV}={text!r}: unknown stage {name!r}; known: {STAGES}")
+    if count and not (count.isdigit() and int(count) >= 1):
+        raise ValueError(f"{STOP_AT_ENV}={text!r}: the count after # must be a whole number >= 1")
+    return name, int(count or 1)
+
+
+def _stopping(timed_stage, name: str, count: int):
+    """`timed_stage`, but the process SIGSTOPs itself on entering stage `name` the `count`-th
+    time (any thread), after one line on stderr saying where."""
+    entered = 0
+    lock = threading.Lock()
+
+    def stopping_stage(stage_name: str):
+        nonlocal entered
+        if stage_name == name:
+            with lock:
+                entered += 1
+                due = entered == count
+            if due:
+                print(
+                    f"{STOP_AT_ENV}: process {os.getpid()} stopped on entering stage "
+                    f"{name!r} (entry {count})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                os.kill(os.getpid(), signal.SIGSTOP)
+        return timed_stage(stage_name)
+
+    stopping_stage.__doc__ = timed_stage.__doc__
+    return stopping_stage
+
+
+if os.environ.get(STOP_AT_ENV):
+    stage = _stopping(stage, *parse_stop_at(os.environ[STOP_AT_ENV]))
