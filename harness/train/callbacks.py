@@ -19,7 +19,7 @@ from harness.runtime.timing import CHECKPOINT_CALLBACK, HISTORY_ROW, stage
 class HistoryWriter(keras.callbacks.Callback):
     """Appends one row per epoch to history.csv and syncs it to disk.
 
-    The fsync (about 0.5 ms) puts the row on disk before its epoch's checkpoint is written, so a
+    The fsync puts the row on disk before its epoch's checkpoint is written, so a
     power cut cannot leave a checkpoint whose epoch is missing from history.csv: a resume cuts
     rows after the restored epoch (`truncate_history`) but cannot bring back a lost one.
 
