@@ -39,6 +39,7 @@ TARGETS = (
     ("tuned_vs_plain_fit >= 1.3, cnn", "training.cnn.tuned_vs_plain_fit", ">=", 1.3),
     ("checkpoint share_of_training_time <= 0.02", "checkpoint.share_of_training_time", "<=", 0.02),
     ("startup help_seconds <= 1.0", "startup.help_seconds", "<=", 1.0),
+    ("startup bad_input_seconds <= 1.0", "startup.bad_input_seconds", "<=", 1.0),
 )
 
 

@@ -1,6 +1,7 @@
-"""Section 5: start-up. Wall seconds of `train.py --help`, `--list-models` and `import tensorflow`.
+"""Section 5: start-up. Wall seconds of `train.py --help`, `--list-models`, a bad-input error
+(the median over a few kinds of bad input, each refused with exit code 2) and `import tensorflow`.
 
-Each is a fresh process, timed from the outside; the three commands alternate in every round.
+Each is a fresh process, timed from the outside; the commands alternate in every round.
 """
 
 from bench.common import log, run_child, summarize
@@ -9,6 +10,13 @@ COMMANDS = {
     "help": ["train.py", "--help"],
     "list_models": ["train.py", "--list-models"],
     "import_tensorflow": ["-c", "import tensorflow"],
+}
+# Refused before TensorFlow is imported: a recipe that cannot work, a data set that cannot feed
+# the model, a missing csv file. The bad-input figure is the median over all of them.
+BAD_INPUT = {
+    "bad_recipe": ["train.py", "--model", "mlp", "--schedule", "step", "--warmup-epochs", "2"],
+    "bad_layout": ["train.py", "--model", "cnn", "--dataset", "sine"],
+    "missing_csv": ["train.py", "--model", "mlp", "--dataset", "csv:missing.csv", "--target", "y"],
 }
 FULL_ROUNDS = 5
 QUICK_ROUNDS = 3
@@ -31,6 +39,11 @@ def run_startup(quick: bool) -> dict:
                     f"{' '.join(args)} exited {result['returncode']}: {result['stderr'][-500:]}"
                 )
             seconds[label].append(result["wall_seconds"])
+        for args in BAD_INPUT.values():
+            result = run_child(args, timeout=300)
+            if result["returncode"] != 2:
+                raise RuntimeError(f"{' '.join(args)} exited {result['returncode']}, not 2")
+            seconds.setdefault("bad_input", []).append(result["wall_seconds"])
     results = {f"{label}_seconds": summarize(values)["median"] for label, values in seconds.items()}
     results["spread"] = {f"{label}_seconds": summarize(values) for label, values in seconds.items()}
     return results
