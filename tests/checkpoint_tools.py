@@ -1,5 +1,7 @@
 """Reading run folders back in tests: every tensor of a checkpoint, history rows."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import tensorflow as tf
@@ -45,6 +47,11 @@ def assert_same_history(run_dir, reference_dir, *, partial_epochs=()) -> None:
     partial = history["epoch"].isin(list(partial_epochs))
     pd.testing.assert_frame_equal(history.drop(columns=training), reference.drop(columns=training))
     pd.testing.assert_frame_equal(history[~partial], reference[~partial])
+
+
+def read_summary(run_dir) -> dict:
+    """The run's summary.json."""
+    return json.loads((run_dir / "summary.json").read_text())
 
 
 def data_file(run_dir, name: str):
