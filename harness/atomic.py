@@ -4,9 +4,12 @@ A crash leaves either the old file or the new one, never a truncated one (the ha
 follow for their checkpoints).
 """
 
+import glob
 import json
 import os
+import re
 import secrets
+import socket
 from pathlib import Path
 
 
@@ -24,7 +27,7 @@ def write_bytes_atomic(path, data: bytes, *, durable: bool = True) -> None:
     # Not tempfile.mkstemp: it creates the file with mode 0600 whatever the umask, so every
     # report, manifest and run.json was readable by its owner only. Mode 0666 here is cut by
     # the umask as for any file a program creates (0644 with the usual 022).
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    tmp = _temporary_path(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -33,6 +36,7 @@ def write_bytes_atomic(path, data: bytes, *, durable: bool = True) -> None:
             if durable:
                 os.fsync(handle.fileno())
         os.replace(tmp, path)
+        remove_stale_temporaries(path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -55,13 +59,76 @@ def save_model_atomic(model, path: Path) -> None:
 
     Keras writes the zip itself, so the temporary file is its own, not `write_bytes_atomic`'s.
     """
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
+    temporary = _temporary_path(path, suffix=MODEL_SUFFIX)
     try:
         model.save(temporary)
         os.replace(temporary, path)
+        remove_stale_temporaries(path, suffix=MODEL_SUFFIX)
     finally:
         if temporary.exists():
             temporary.unlink()
+
+
+# A temporary file is named .<target name>.<pid>@<host>.<random>.tmp beside its target (Keras
+# needs model files to end in .keras, hence MODEL_SUFFIX): hidden, never mistaken for the target,
+# and naming the process that writes it, so that a later write can tell a temporary whose
+# writer was killed (SIGKILL, OOM, power loss: no `finally` runs) from one still being written.
+TEMPORARY_SUFFIX = ".tmp"
+MODEL_SUFFIX = ".tmp.keras"
+_HOST = re.sub(r"[^A-Za-z0-9_.-]", "_", socket.gethostname()) or "host"
+
+
+def _temporary_path(path: Path, *, suffix: str = TEMPORARY_SUFFIX) -> Path:
+    token = secrets.token_hex(4)
+    return path.parent / f".{path.name}.{os.getpid()}@{_HOST}.{token}{suffix}"
+
+
+def temporaries_of(path, *, suffix: str = TEMPORARY_SUFFIX) -> list[tuple[Path, int, str]]:
+    """The temporary files of `path`'s atomic writes that exist now, as (file, pid, host)."""
+    path = Path(path)
+    prefix = f".{path.name}."
+    found = []
+    for candidate in path.parent.glob(f"{glob.escape(prefix)}*@*{suffix}"):
+        writer, _, token = candidate.name[len(prefix) : -len(suffix)].rpartition(".")
+        pid, _, host = writer.partition("@")
+        if pid.isdigit() and host and token:
+            found.append((candidate, int(pid), host))
+    return found
+
+
+def remove_stale_temporaries(path, *, suffix: str = TEMPORARY_SUFFIX) -> list[Path]:
+    """Deletes the temporaries of `path` whose writer died on this host before its rename.
+
+    A killed writer cannot delete its own temporary, so every successful write of a target
+    removes those its dead predecessors left: at most the temporaries of writers killed since the
+    last successful write exist at any time. A temporary of a live process, or of another host
+    (a run folder on shared storage), is left alone. Not on Windows, where there is no harmless
+    way to ask whether a process is alive.
+
+    Returns:
+        The files deleted.
+    """
+    if os.name == "nt":
+        return []
+    removed = []
+    for candidate, pid, host in temporaries_of(path, suffix=suffix):
+        if host == _HOST and pid != os.getpid() and not _process_alive(pid):
+            try:
+                candidate.unlink()
+            except OSError:
+                continue  # removed by another writer first, or not ours to remove
+            removed.append(candidate)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: no signal, only the check
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _jsonable(value):
