@@ -11,7 +11,13 @@ import platform
 import shutil
 from pathlib import Path
 
-from harness.atomic import write_json_atomic
+from harness.atomic import (
+    MODEL_SUFFIX,
+    TEMPORARY_SUFFIX,
+    remove_stale_temporaries,
+    temporaries_of,
+    write_json_atomic,
+)
 from harness.errors import UsageError
 
 DEFAULT_ROOT = Path("checkpoints")
@@ -118,23 +124,108 @@ def newest_run(model: str, root=DEFAULT_ROOT) -> Path:
 
 
 def clear_run(run_dir: Path) -> None:
-    """Removes what an earlier run wrote here (for --overwrite), and nothing else."""
-    for name in RUN_FILES:
-        path = run_dir / name
-        if path.is_file():
-            path.unlink()
+    """Removes what an earlier run wrote here (for --overwrite), and nothing else.
+
+    What the harness wrote is known by its name and its own records, never by a listing:
+    - at the top, `RUN_FILES` and the temporaries of their atomic writes (the caller holds the
+      run's lock, so no writer of them is alive);
+    - in ckpt/, the files of the checkpoints that manifest.json or TensorFlow's `checkpoint`
+      state file lists (<name>.index, <name>.data-*), that state file, and the ckpt-<N>_temp
+      folders of a save TensorFlow had in flight, if they hold only its part-* files;
+    - in reports/, summary.csv, and the report files inside each report folder (one whose
+      metrics.json, which evaluate.py writes last, names a run and a checkpoint).
+    A folder goes only if that leaves it empty. Everything else stays: notes, a ckpt-999.index
+    no record lists, files of your own beside the reports.
+    """
     ckpt = run_dir / "ckpt"
-    if ckpt.is_dir():
-        for path in ckpt.iterdir():
-            if path.is_dir() and path.name.startswith("ckpt-") and path.name.endswith("_temp"):
-                shutil.rmtree(path)  # TensorFlow's half-written save from a killed run
-            elif path.is_file() and (path.name == "checkpoint" or path.name.startswith("ckpt-")):
-                path.unlink()
-        if not any(ckpt.iterdir()):
-            ckpt.rmdir()
+    recorded = _recorded_checkpoint_files(run_dir)  # before manifest.json goes
+    for name in RUN_FILES:
+        suffix = MODEL_SUFFIX if name.endswith(".keras") else TEMPORARY_SUFFIX
+        temporaries = [found for found, _, _ in temporaries_of(run_dir / name, suffix=suffix)]
+        _remove_files([run_dir / name, *temporaries])
+    _remove_files([*recorded, ckpt / "checkpoint"])
+    for folder in ckpt.glob("ckpt-*_temp") if ckpt.is_dir() else []:
+        if folder.is_dir() and all(part.name.startswith("part-") for part in folder.iterdir()):
+            shutil.rmtree(folder)
     reports = run_dir / "reports"
-    if reports.is_dir():
-        shutil.rmtree(reports)
+    _remove_report_files(reports, ["summary.csv"])
+    for folder in sorted(reports.iterdir()) if reports.is_dir() else []:
+        if _is_report_folder(folder):
+            _remove_report_files(folder, REPORT_FILES)
+            _remove_if_empty(folder)
+    _remove_if_empty(ckpt)
+    _remove_if_empty(reports)
+
+
+# What evaluate.py writes into a report folder (harness/reports), metrics.json last.
+REPORT_FILES = (
+    "confusion_matrix.csv",
+    "confusion_matrix_normalized.csv",
+    "classification_report.csv",
+    "confusion_matrix.png",
+    "regression_report.csv",
+    "predictions.png",
+    "predictions.csv",
+    "metrics.json",
+)
+
+
+def _recorded_checkpoint_files(run_dir: Path) -> list[Path]:
+    """The files in ckpt/ of the checkpoints the manifest or TensorFlow's state file lists."""
+    ckpt = run_dir / "ckpt"
+    if not ckpt.is_dir():
+        return []
+    names = set()
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        names.update(str(entry["name"]) for entry in manifest["checkpoints"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no manifest, or a damaged one: the state file may still list the checkpoints
+    try:
+        lines = (ckpt / "checkpoint").read_text().splitlines()
+    except (OSError, ValueError):
+        lines = []
+    for line in lines:
+        key, _, value = line.partition(":")
+        prefix = Path(value.strip().strip('"'))
+        if key.strip() in ("model_checkpoint_path", "all_model_checkpoint_paths") and (
+            not prefix.is_absolute() or prefix.parent == ckpt.resolve()
+        ):
+            names.add(prefix.name)
+    return [
+        path
+        for path in ckpt.iterdir()
+        if path.is_file()
+        and any(
+            path.name == f"{name}.index" or path.name.startswith(f"{name}.data-") for name in names
+        )
+    ]
+
+
+def _is_report_folder(folder: Path) -> bool:
+    try:
+        metrics = json.loads((folder / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(metrics, dict) and "run" in metrics and "checkpoint" in metrics
+
+
+def _remove_report_files(folder: Path, names) -> None:
+    """Removes the named files and the temporaries their killed writers left (evaluate.py holds
+    no lock, so a live writer's are left to it)."""
+    for name in names:
+        _remove_files([folder / name, *remove_stale_temporaries(folder / name)])
+
+
+def _remove_files(paths) -> None:
+    for path in paths:
+        if path.is_file() or path.is_symlink():
+            path.unlink(missing_ok=True)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def library_versions() -> dict:

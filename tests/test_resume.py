@@ -227,16 +227,6 @@ def test_training_into_an_existing_run_without_resume_is_refused_and_touches_not
     assert {p.name: p.stat().st_mtime_ns for p in run_dir.rglob("*")} == before
 
 
-def test_overwrite_starts_afresh_and_keeps_foreign_files(tmp_path):
-    run_dir = tmp_path / "run"
-    fit(MLP, run_dir, "--epochs", "2")
-    (run_dir / "notes.txt").write_text("mine")
-    fit(MLP, run_dir, "--epochs", "1", "--overwrite")
-    assert pd.read_csv(run_dir / "history.csv")["epoch"].tolist() == [1]
-    assert (run_dir / "notes.txt").read_text() == "mine"
-    assert len(json.loads((run_dir / "manifest.json").read_text())["checkpoints"]) == 1
-
-
 def test_resume_without_a_checkpoint_exits_2(tmp_path, capsys):
     fit(MLP, tmp_path / "done", "--epochs", "1")
     empty = tmp_path / "empty"
