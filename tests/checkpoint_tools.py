@@ -49,6 +49,30 @@ def assert_same_history(run_dir, reference_dir, *, partial_epochs=()) -> None:
     pd.testing.assert_frame_equal(history[~partial], reference[~partial])
 
 
+def restored_outputs(run_dir, which: str, x):
+    """The outputs of the run's model with checkpoint `which` restored, on normalised `x`."""
+    from harness.checkpoints.restore import restore_run_model
+
+    return restore_run_model(run_dir, which, warn=False).model.predict(x, verbose=0)
+
+
+def assert_model_holds_checkpoint(model_path, run_dir, name: str) -> None:
+    """The trainable weights of the .keras file equal those checkpoint `name` holds, bit for
+    bit (the optimizer tracks them in the model's order)."""
+    import keras
+
+    import zoo  # noqa: F401  (registers the custom layers for load_model)
+
+    weights = keras.saving.load_model(model_path).trainable_weights
+    reader = tf.train.load_checkpoint(str(run_dir / "ckpt" / name))
+    for index, weight in enumerate(weights):
+        key = f"optimizer/_trainable_variables/{index}/.ATTRIBUTES/VARIABLE_VALUE"
+        np.testing.assert_array_equal(weight.numpy(), reader.get_tensor(key), err_msg=weight.path)
+    assert not reader.has_tensor(
+        f"optimizer/_trainable_variables/{len(weights)}/.ATTRIBUTES/VARIABLE_VALUE"
+    )
+
+
 def read_summary(run_dir) -> dict:
     """The run's summary.json."""
     return json.loads((run_dir / "summary.json").read_text())

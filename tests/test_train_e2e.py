@@ -1,6 +1,10 @@
-"""train.main end to end on small data: every file of a run folder, checked on disk."""
+"""train.main end to end on small data: every file of a run folder, checked on disk against
+values computed here: the recipe from the registry, the schedule's rate from its formula, test
+metrics from scikit-learn on the restored checkpoint's predictions, model.keras's weights
+against the checkpoint it says it holds."""
 
 import json
+import math
 
 import keras
 import numpy as np
@@ -8,9 +12,12 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 from PIL import Image
+from sklearn import metrics
 
 import train
-import zoo  # noqa: F401  (registers the custom layers for load_model)
+import zoo  # also registers the custom layers for load_model
+from harness.data import load_dataset
+from tests.checkpoint_tools import assert_model_holds_checkpoint, read_summary, restored_outputs
 
 RUN_FILES = (
     "run.json",
@@ -53,19 +60,55 @@ def test_run_folder_holds_every_file(mlp_run):
 
 def test_run_json_holds_the_resolved_configuration(mlp_run):
     run = json.loads((mlp_run / "run.json").read_text())
-    assert run["config"]["epochs"] == 2 and run["config"]["optimizer"] == "adam"
-    assert run["config"]["lr"] > 0 and run["config"]["schedule"]
+    recipe = zoo.get_model_spec("mlp").recipe  # what the flags left out comes from
+    config = run["config"]
+    assert (config["epochs"], config["batch_size"], config["seed"]) == (2, 64, 3)  # typed
+    for field in ("optimizer", "lr", "schedule", "augment", "label_smoothing", "clip_norm"):
+        assert config[field] == getattr(recipe, field), field
+    assert recipe.schedule == "warmup-cosine" and config["warmup_epochs"] == 1  # 5%, at least 1
     assert run["model"]["hparams"]["widths"] == [16]
     assert run["data"]["spec"] == "digits" and run["data"]["seed"] == 3
     assert run["data"]["class_names"] == [str(i) for i in range(10)]
     assert {"tensorflow", "keras", "numpy"} <= set(run["versions"])
 
 
-def test_history_has_one_row_per_epoch_with_metrics_and_rate(mlp_run):
+def warmup_cosine_rate(step: int, *, peak: float, warmup_steps: int, total_steps: int) -> float:
+    """Keras's CosineDecay with a linear warm-up, written out."""
+    if step < warmup_steps:
+        return peak * step / warmup_steps
+    progress = min(step - warmup_steps, total_steps - warmup_steps) / (total_steps - warmup_steps)
+    return 0.5 * peak * (1 + math.cos(math.pi * progress))
+
+
+def test_history_has_one_row_per_epoch_with_metrics_and_the_schedules_rate(mlp_run):
     history = pd.read_csv(mlp_run / "history.csv")
+    run = json.loads((mlp_run / "run.json").read_text())
     assert history["epoch"].tolist() == [1, 2]
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"} <= set(history.columns)
-    assert history["learning_rate"].notna().all()
+    steps = math.ceil(run["data"]["info"]["sizes"]["train"] / 64)
+    # Each row holds the rate at the epoch's last step: the end of the warm-up, then zero.
+    expected = [
+        warmup_cosine_rate(
+            epoch * steps, peak=run["config"]["lr"], warmup_steps=steps, total_steps=2 * steps
+        )
+        for epoch in (1, 2)
+    ]
+    np.testing.assert_allclose(history["learning_rate"], expected, rtol=1e-6, atol=1e-9)
+    assert expected[0] == run["config"]["lr"] and expected[1] == 0.0
+
+
+def test_summary_test_metrics_match_sklearn_on_the_result_checkpoint(mlp_run):
+    summary = read_summary(mlp_run)
+    run = json.loads((mlp_run / "run.json").read_text())
+    history = pd.read_csv(mlp_run / "history.csv")
+    assert summary["epochs_run"] == 2 and summary["result_checkpoint"] == "ckpt-40"
+    assert summary["best_epoch"] == int(history.loc[history["val_accuracy"].idxmax(), "epoch"])
+    data = load_dataset("digits", layout="flat", seed=3, normalization=run["data"]["normalization"])
+    probabilities = restored_outputs(mlp_run, "ckpt-40", data.x_test)
+    assert summary["test"]["accuracy"] == pytest.approx(
+        metrics.accuracy_score(data.y_test, probabilities.argmax(axis=1)), abs=1e-6
+    )
+    assert_model_holds_checkpoint(mlp_run / "model.keras", mlp_run, "ckpt-40")
 
 
 def test_summary_test_metrics_match_the_saved_model(mlp_run):
@@ -106,9 +149,23 @@ def test_regression_run_reports_mse(tmp_path):
         )
         == 0
     )
-    summary = json.loads((run_dir / "summary.json").read_text())
+    summary = read_summary(run_dir)
+    run = json.loads((run_dir / "run.json").read_text())
     assert summary["task"] == "regression" and summary["monitor"] == "val_loss"
-    assert summary["test"]["mse"] == summary["test"]["loss"] and "mae" in summary["test"]
+    data = load_dataset(
+        "sine",
+        layout="sequence",
+        seed=0,
+        normalization=run["data"]["normalization"],
+        options={"length": "600"},
+    )
+    predicted = restored_outputs(run_dir, summary["result_checkpoint"], data.x_test)
+    assert summary["test"]["mse"] == pytest.approx(
+        metrics.mean_squared_error(data.y_test, predicted), rel=1e-5
+    )
+    assert summary["test"]["mae"] == pytest.approx(
+        metrics.mean_absolute_error(data.y_test, predicted), rel=1e-5
+    )
 
 
 def test_early_stopping_restores_the_best_checkpoint(tmp_path):
@@ -135,13 +192,19 @@ def test_early_stopping_restores_the_best_checkpoint(tmp_path):
         )
         == 0
     )
-    summary = json.loads((run_dir / "summary.json").read_text())
+    summary = read_summary(run_dir)
     history = pd.read_csv(run_dir / "history.csv")
     best_epoch = int(history.loc[history["val_accuracy"].idxmax(), "epoch"])
-    assert summary["best_epoch"] == best_epoch
-    if summary["stopped_early"]:
-        assert summary["epochs_run"] < 6
-    assert summary["weights"].startswith("best")
+    assert summary["stopped_early"] and summary["epochs_run"] == best_epoch + 1  # patience 1
+    assert summary["best_epoch"] == best_epoch < summary["epochs_run"]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    by_epoch = {entry["epoch"]: entry["name"] for entry in manifest["checkpoints"]}
+    best, last = by_epoch[best_epoch], by_epoch[summary["epochs_run"]]
+    assert summary["result_checkpoint"] == best and summary["weights"].startswith("best")
+    # The weights themselves: model.keras holds the best epoch's, not the last epoch's.
+    assert_model_holds_checkpoint(run_dir / "model.keras", run_dir, best)
+    with pytest.raises(AssertionError):
+        assert_model_holds_checkpoint(run_dir / "model.keras", run_dir, last)
 
 
 def test_saved_model_does_not_augment_when_called_directly(tmp_path):
