@@ -8,6 +8,7 @@ from PIL import Image
 from sklearn import metrics
 
 import evaluate
+from tests.checkpoint_tools import restored_outputs
 from tests.eval_tools import (
     FLOWERS,
     assert_one_line_usage_error,
@@ -249,6 +250,24 @@ def test_another_csv_is_evaluated_row_by_row_with_training_statistics(csv_run):
     assert list(predictions["y_true"]) == list(new_rows["species"])
     written = read_json(folder / "new-report" / "metrics.json")
     assert written["split"] == "all" and written["dataset"] == f"csv:{folder / 'new.csv'}"
+    # Each row encoded here with the statistics run.json recorded from the training rows (not
+    # refitted on the new file, whose mean differs), then through the restored checkpoint.
+    run = read_json(run_dir / "run.json")
+    features = run["data"]["normalization"]["features"]
+    assert [feature["name"] for feature in features] == ["width", "colour"]
+    width, colour = features
+    assert abs(new_rows["width"].mean() - width["mean"]) > 1e-3
+    x = np.column_stack(
+        [
+            (new_rows["width"].to_numpy() - width["mean"]) / width["std"],
+            *(new_rows["colour"].to_numpy() == category for category in colour["categories"]),
+        ]
+    ).astype(np.float32)
+    probabilities = restored_outputs(run_dir, written["checkpoint"], x)
+    names = run["data"]["class_names"]
+    written_probabilities = predictions[[f"p_{name}" for name in names]].to_numpy()
+    np.testing.assert_allclose(written_probabilities, probabilities, rtol=1e-5, atol=1e-6)
+    assert list(predictions["y_pred"]) == [names[i] for i in probabilities.argmax(axis=1)]
 
 
 def test_bad_input_exits_2_with_one_line(digits_run, tmp_path):

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sklearn import metrics
 
 import evaluate
+from harness.data import load_dataset
+from tests.checkpoint_tools import restored_outputs
 from tests.eval_tools import flip_bytes, read_json, train_digits_mlp
 
 pytestmark = pytest.mark.timeout(240)
@@ -72,7 +75,36 @@ def test_a_damaged_best_checkpoint_is_replaced_by_the_next_intact_one(batch, roo
     assert best in summary.loc["best-damaged", "error"]
 
 
-def test_summary_rows_are_ranked_and_match_each_runs_metrics(batch):
+def assert_row_agrees_with_sklearn(row, run_dir) -> None:
+    """The row's figures equal scikit-learn's on the predictions of the checkpoint the row
+    names, restored here, on the run's test split; its epoch and size are the run's."""
+    run = read_json(run_dir / "run.json")
+    data = load_dataset(
+        run["data"]["spec"],
+        layout=run["model"]["layout"],
+        seed=run["data"]["seed"],
+        normalization=run["data"]["normalization"],
+    )
+    probabilities = restored_outputs(run_dir, row["checkpoint"], data.x_test)
+    predicted = probabilities.argmax(axis=1)
+    expected = {
+        "accuracy": metrics.accuracy_score(data.y_test, predicted),
+        "macro_f1": metrics.f1_score(data.y_test, predicted, average="macro"),
+        "weighted_f1": metrics.f1_score(data.y_test, predicted, average="weighted"),
+    }
+    for name, value in expected.items():
+        assert row[name] == pytest.approx(value, abs=1e-12), (run_dir.name, name)
+    log_loss = metrics.log_loss(data.y_test, probabilities, labels=range(10))
+    assert row["log_loss"] == pytest.approx(log_loss, rel=1e-5)
+    entry = next(
+        e
+        for e in read_json(run_dir / "manifest.json")["checkpoints"]
+        if e["name"] == row["checkpoint"]
+    )
+    assert row["epoch"] == entry["epoch"] and row["params"] == run["model"]["params"]
+
+
+def test_summary_rows_are_ranked_and_agree_with_sklearn(batch, root):
     _, _, _, summary = batch
     ok = summary[summary["status"] == "ok"]
     assert list(summary.index[: len(ok)]) == list(ok.index)  # ok rows first
@@ -82,11 +114,10 @@ def test_summary_rows_are_ranked_and_match_each_runs_metrics(batch):
         ["eval_samples_per_s", "status", "error"],
     ):
         assert set(columns) <= set(summary.columns)
-    for _, row in ok.iterrows():
-        written = read_json(Path(row["report_dir"]) / "metrics.json")
-        assert row["accuracy"] == pytest.approx(written["metrics"]["accuracy"])
-        assert row["epoch"] == written["epoch"] and row["params"] == written["params"]
-        assert row["eval_samples_per_s"] > 0
+    # The damaged run's row holds the figures of the intact checkpoint it fell back to.
+    for name in ("good-a", "good-b", "best-damaged"):
+        assert_row_agrees_with_sklearn(summary.loc[name], root / "mlp" / name)
+        assert summary.loc[name, "eval_samples_per_s"] > 0
 
 
 def test_progress_shows_every_run(batch):
@@ -103,10 +134,8 @@ def test_every_checkpoint_gives_a_row_per_retained_checkpoint(root):
     kept = [entry["name"] for entry in read_json(run_dir / "manifest.json")["checkpoints"]]
     assert sorted(summary["checkpoint"]) == sorted(kept)
     for _, row in summary.iterrows():
-        written = read_json(run_dir / "reports" / row["checkpoint"] / "metrics.json")
-        assert (
-            row["epoch"] == written["epoch"] and row["accuracy"] == written["metrics"]["accuracy"]
-        )
+        assert_row_agrees_with_sklearn(row, run_dir)
+        assert (run_dir / "reports" / row["checkpoint"] / "metrics.json").is_file()
 
 
 def test_several_run_dirs_write_a_summary_in_the_working_folder(root, tmp_path, monkeypatch):

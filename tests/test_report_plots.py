@@ -164,7 +164,24 @@ def test_regression_labels_stay_inside_the_figure():
     assert not _reaches_outside(figure)
 
 
-def test_regression_png(tmp_path):
+def test_regression_figure_draws_the_true_and_predicted_values_and_their_error():
+    steps = np.arange(100, 140)
+    y_true = np.stack([np.sin(steps / 10), np.cos(steps / 10)], axis=1)
+    y_pred = y_true * 0.9 + 0.01
+    figure = regression_figure(steps, y_true, y_pred, x_label="index", title="t")
+    top, bottom = figure.axes
+    drawn = {line.get_label(): line for line in top.lines}
+    for output in range(2):
+        suffix = f" (output {output})"
+        for label, values in (("true", y_true), ("predicted", y_pred)):
+            line = drawn[label + suffix]
+            np.testing.assert_array_equal(line.get_xdata(), steps)
+            np.testing.assert_array_equal(line.get_ydata(), values[:, output])
+        error = bottom.lines[output].get_ydata()
+        np.testing.assert_allclose(error, y_pred[:, output] - y_true[:, output])
+
+
+def test_regression_png_is_only_checked_to_be_a_drawn_image_of_readable_size(tmp_path):
     steps = np.arange(100, 300)
     y_true = np.stack([np.sin(steps / 10), np.cos(steps / 10)], axis=1)
     write_regression_report(tmp_path, y_true=y_true, y_pred=y_true * 0.9, index=steps)
