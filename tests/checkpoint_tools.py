@@ -10,9 +10,11 @@ import tensorflow as tf
 NOT_STATE = ("save_counter", "_CHECKPOINTABLE_OBJECT_GRAPH")
 
 
-def checkpoint_tensors(run_dir) -> dict:
-    """Every tensor of the run's latest checkpoint, by key."""
-    prefix = tf.train.latest_checkpoint(str(run_dir / "ckpt"))
+def checkpoint_tensors(run_dir, name: str | None = None) -> dict:
+    """Every tensor of the run's checkpoint `name` (default: TensorFlow's latest), by key."""
+    prefix = (
+        str(run_dir / "ckpt" / name) if name else tf.train.latest_checkpoint(str(run_dir / "ckpt"))
+    )
     reader = tf.train.load_checkpoint(prefix)
     return {
         key: reader.get_tensor(key)
