@@ -42,7 +42,9 @@ class TrainConfig:
 
     model: str
     dataset: str | None = None  # None: the model's default data set
-    target: str | None = None  # target column of a csv:PATH data set
+    target: str | None = None  # target column of a csv:PATH data set (series:PATH: its label)
+    test_data: str | None = None  # a separate test file for csv:PATH or series:PATH data
+    val_fraction: float | None = None  # None: the data set's own validation share
     data_options: dict = dataclasses.field(default_factory=dict)
     hparams: dict = dataclasses.field(default_factory=dict)  # --set KEY=VALUE
     # The recipe; None means the model's registered default.

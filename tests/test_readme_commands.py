@@ -3,8 +3,9 @@ README cannot drift from the program.
 
 The commands run in README order in one working folder (a later command uses the runs an
 earlier one trained), in-process through the entry points' `main`. Placeholders become real
-things: RUN a run folder, iris.csv a table written here, digit.png an image, and so on. Only the
-two-machine commands are left out (tests/test_distribute.py runs them with two local workers).
+things: RUN a run folder, iris.csv a table written here, digit.png an image, GunPoint_TRAIN.tsv
+a small GunPoint-like file, and so on. Only the two-machine commands are left out
+(tests/test_distribute.py runs them with two local workers).
 """
 
 import re
@@ -22,6 +23,7 @@ import predict
 import train
 from harness.checkpoints import cli as checkpoints_cli
 from tests.conftest import REPO_ROOT
+from tests.series_tools import bumps, write_lines, write_tsv
 
 pytestmark = pytest.mark.timeout(600)
 EPOCHS = "2"  # the fewest that leave two checkpoints and room for a one-epoch warm-up
@@ -61,6 +63,11 @@ def write_inputs(folder: Path) -> None:
     for name, index in (("digit.png", 0), ("another.jpg", 1)):
         pixels = np.round(digits[index].reshape(8, 8) * 255 / 16).astype(np.uint8)
         Image.fromarray(pixels).resize((32, 32)).save(folder / name)
+    # The archive's GunPoint has 50 and 150 series of 150 steps; fewer keep the test quick.
+    write_tsv(folder / "GunPoint_TRAIN.tsv", *bumps(30, steps=150, seed=1))
+    write_tsv(folder / "GunPoint_TEST.tsv", *bumps(20, steps=150, seed=2))
+    new_series = bumps(3, steps=150, seed=3)[0][:, :, 0]
+    write_lines(folder / "new_series.tsv", ["\t".join(map(str, row)) for row in new_series])
 
 
 def runs_of(folder: Path) -> dict:
@@ -117,6 +124,7 @@ def test_every_readme_command_runs(tmp_path, monkeypatch, capsys):
         ran.append(command)
     assert ran and all(main_of in " ".join(ran) for main_of in ENTRY_POINTS)
     assert pd.read_csv(tmp_path / "preds.csv")["predicted"].isin(load_iris().target_names).all()
+    assert len(pd.read_csv(tmp_path / "series_predictions.csv")) == 3
     assert (tmp_path / "model.keras").is_file() and (tmp_path / "serving").is_dir()
     assert (tmp_path / "checkpoints" / "summary.csv").is_file()
 

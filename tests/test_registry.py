@@ -13,7 +13,7 @@ from harness.errors import UsageError
 from zoo import registry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-EXPECTED_MODELS = {"attention", "cnn", "gru", "lstm", "mlp", "resnet", "rnn"}
+EXPECTED_MODELS = {"attention", "cnn", "fcn", "gru", "lstm", "mlp", "resnet", "resnet1d", "rnn"}
 OPTIMIZERS = {"sgd", "momentum", "rmsprop", "adam", "adamw"}
 SCHEDULES = {"constant", "step", "exponential", "cosine", "warmup-cosine", "plateau"}
 DATASETS = {"digits", "waveforms", "sine", "mnist", "cifar10"}

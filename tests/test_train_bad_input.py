@@ -25,7 +25,8 @@ def run_in_process(argv, tmp_path, monkeypatch, capsys):
     [
         (
             ["--model", "lstn"],
-            "unknown model 'lstn'; known: attention, cnn, gru, lstm, mlp, resnet, rnn",
+            "unknown model 'lstn'; known: attention, cnn, fcn, gru, lstm, mlp, resnet, resnet1d, "
+            "rnn",
         ),
         (["--model", "mlp", "--dataset", "digitz"], "digitz"),
         (["--model", "mlp", "--optimizer", "adamx"], "unknown --optimizer 'adamx'"),

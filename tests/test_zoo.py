@@ -18,6 +18,8 @@ TINY_HPARAMS = {
     "gru": {"units": 8},  # a bare int means one layer
     # patch_size 5 leaves a ragged last patch of the 12 steps, which the projection must pad.
     "attention": {"model_dim": 8, "num_heads": 2, "ff_dim": 8, "num_blocks": 2, "patch_size": 5},
+    "fcn": {"filters": (4, 8, 4), "kernel_sizes": (5, 3, 3)},
+    "resnet1d": {"filters": (4, 8, 8), "kernel_sizes": (5, 3, 3)},
 }
 TINY_SHAPES = {"image": (8, 8, 1), "flat": (16,), "sequence": (12, 3)}
 NUM_OUTPUTS = 3
@@ -91,6 +93,48 @@ def test_image_models_fit_every_image_size(name, input_shape):
     # Pooling stops while maps are still at least 2x2, and larger images do get pooled.
     assert min(feature_sides) >= 2
     assert min(feature_sides) < min(input_shape[:2])
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name", ["rnn", "lstm", "gru"])
+def test_bidirectional_recurrent_models_read_both_ways(name):
+    one_way = _build(name, task="classification")
+    both_ways = zoo.create_model(
+        name,
+        input_shape=TINY_SHAPES["sequence"],
+        num_outputs=NUM_OUTPUTS,
+        task="classification",
+        bidirectional=True,
+        **TINY_HPARAMS[name],
+    )
+    x, _ = _examples(both_ways.input_shape[1:], task="classification")
+
+    assert any(isinstance(layer, keras.layers.Bidirectional) for layer in both_ways.layers)
+    assert not any(isinstance(layer, keras.layers.Bidirectional) for layer in one_way.layers)
+    # Each direction has the one-way layer's weights: twice the parameters, but for the head's.
+    assert (
+        both_ways.get_layer("head").input.shape[-1] == 2 * one_way.get_layer("head").input.shape[-1]
+    )
+    probabilities = np.asarray(both_ways(x, training=False))
+    np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name, blocks", [("fcn", 3), ("resnet1d", 3)])
+def test_one_d_convolutions_keep_every_step_and_follow_the_paper(name, blocks):
+    model = zoo.create_model(name, input_shape=(150, 1), num_outputs=2)
+    convolutions = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv1D)]
+    kernels = [layer.kernel_size[0] for layer in convolutions if layer.kernel_size[0] > 1]
+
+    assert kernels == [8, 5, 3] * (1 if name == "fcn" else blocks)
+    widths = [layer.filters for layer in convolutions if layer.kernel_size[0] > 1]
+    expected = [128, 256, 128] if name == "fcn" else [64] * 3 + [128] * 6
+    assert widths == expected
+    assert all(layer.output.shape[1] == 150 for layer in convolutions)
+    assert any(isinstance(layer, keras.layers.GlobalAveragePooling1D) for layer in model.layers)
+    # Any length: global pooling makes the same builder read 24 or 500 steps.
+    for steps in (24, 500):
+        short = zoo.create_model(name, input_shape=(steps, 3), num_outputs=2, filters=(4, 4, 4))
+        assert short(np.zeros((2, steps, 3), "float32")).shape == (2, 2)
 
 
 def test_lstm_classification_head_gives_probabilities():

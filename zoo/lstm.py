@@ -13,7 +13,15 @@ from zoo.rnn import recurrent_model
     recipe=Recipe(optimizer="adam", lr=3e-3, schedule="cosine", epochs=12, batch_size=32),
     description="stacked LSTM regressor (next sine value); its head adapts to classification",
 )
-def lstm(*, input_shape, num_outputs, task="regression", units=(32,), dropout_rate=0.0):
+def lstm(
+    *,
+    input_shape,
+    num_outputs,
+    task="regression",
+    units=(32,),
+    dropout_rate=0.0,
+    bidirectional=False,
+):
     """Builds an LSTM sequence model.
 
     Args:
@@ -22,6 +30,8 @@ def lstm(*, input_shape, num_outputs, task="regression", units=(32,), dropout_ra
         task: "regression" (linear head) or "classification" (softmax head).
         units: units of each stacked LSTM layer, first to last.
         dropout_rate: dropout between layers and before the head; regression rarely wants it.
+        bidirectional: also read the series backwards, joining both directions' states (for
+            classification of whole series; a forecast should read forwards only).
 
     Returns:
         A `keras.Model` named "lstm".
@@ -34,4 +44,5 @@ def lstm(*, input_shape, num_outputs, task="regression", units=(32,), dropout_ra
         task=task,
         units=units,
         dropout_rate=dropout_rate,
+        bidirectional=bidirectional,
     )

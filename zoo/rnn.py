@@ -32,6 +32,7 @@ def recurrent_model(
     units=(32,),
     dropout_rate=0.0,
     patch_size=1,
+    bidirectional=False,
 ):
     """Builds a stack of recurrent layers whose last state feeds the output head.
 
@@ -44,6 +45,8 @@ def recurrent_model(
         units: units of each recurrent layer, first to last.
         dropout_rate: dropout between layers and before the head.
         patch_size: time steps the first layer reads as one input (see `_stack_steps`).
+        bidirectional: run every layer forwards and backwards and join the two (Keras's
+            Bidirectional, concatenated): twice the units and the time.
 
     Returns:
         A `keras.Model` named `name`.
@@ -61,7 +64,8 @@ def recurrent_model(
     for index, layer_units in enumerate(units):
         last = index == len(units) - 1
         # Every layer but the last hands its whole sequence on; the last gives its final state.
-        x = layer_class(layer_units, return_sequences=not last)(x)
+        layer = layer_class(layer_units, return_sequences=not last)
+        x = (keras.layers.Bidirectional(layer) if bidirectional else layer)(x)
         if dropout_rate > 0 and not last:
             x = keras.layers.Dropout(dropout_rate)(x)
     return finish_model(
@@ -89,6 +93,7 @@ def rnn(
     units=(64,),
     dropout_rate=0.1,
     patch_size=4,
+    bidirectional=False,
 ):
     """Builds a SimpleRNN sequence model.
 
@@ -99,6 +104,7 @@ def rnn(
         units: units of each stacked SimpleRNN layer, first to last.
         dropout_rate: dropout between layers and before the head.
         patch_size: time steps read as one input; 4 turns 64 steps into 16.
+        bidirectional: also read the series backwards, joining both directions' states.
 
     Returns:
         A `keras.Model` named "rnn".
@@ -112,4 +118,5 @@ def rnn(
         units=units,
         dropout_rate=dropout_rate,
         patch_size=patch_size,
+        bidirectional=bidirectional,
     )

@@ -1,6 +1,7 @@
 """Data sets for the zoo: every loader returns a `DataSplits` shaped for the model's layout.
 
-Specs: digits, sine, waveforms, mnist, fashion_mnist, cifar10, and csv:PATH (with a target).
+Specs: digits, sine, waveforms, mnist, fashion_mnist, cifar10, csv:PATH (with a target) and
+series:PATH (the user's time series).
 Every data set is deterministic for a seed. The seed moves the validation split (and the draws
 of generated training data); the test split never moves with it, so the test figures of runs
 with different seeds compare. Normalisation statistics come from the training split only and
@@ -8,11 +9,13 @@ are returned as JSON-able `DataSplits.normalization`; passing them back (`normal
 applies them to another load or to new raw examples (`prepare_inputs`).
 
 Normalisation formats: "pixels" and "standardize"/"none" are described in
-`harness.data.transform`, "table" (csv) in `harness.data.csv_table`.
+`harness.data.transform`, "table" (csv) in `harness.data.csv_table`, "series" in
+`harness.data.series`.
 """
 
 from harness.data.registry import (
     CSV_PREFIX,
+    SERIES_PREFIX,
     check_dataset,
     dataset_specs,
     dataset_task,
@@ -26,6 +29,7 @@ from harness.data.splits import DataSplits
 __all__ = [
     "CSV_PREFIX",
     "DataSplits",
+    "SERIES_PREFIX",
     "check_dataset",
     "dataset_specs",
     "dataset_task",

@@ -28,7 +28,9 @@ TEST_FRACTION = 0.2
 VAL_FRACTION = 0.1
 
 
-def load(path: str, *, target, layout, seed=0, normalization=None):
+def load(
+    path: str, *, target, layout, seed=0, normalization=None, test_data=None, val_fraction=None
+):
     """Reads the table, infers the task, splits the rows and encodes the features.
 
     Args:
@@ -38,6 +40,9 @@ def load(path: str, *, target, layout, seed=0, normalization=None):
         seed: picks the validation rows; the test rows do not move with the seed.
         normalization: a table-format dict from an earlier load to reuse (task, class names,
             feature statistics); fitted on the training rows when None.
+        test_data: a second CSV file with the same columns to test on; the rows of `path` are
+            then split into train and validation only.
+        val_fraction: the share of `path`'s rows for validation (default VAL_FRACTION).
 
     Returns:
         DataSplits with x of shape (n, encoded features).
@@ -60,7 +65,10 @@ def load(path: str, *, target, layout, seed=0, normalization=None):
     if "features" in normalization:
         _check_columns(table.columns, normalization, f"csv file {path}")
     y = encode_target(table[target], normalization, path)
-    rows = _split_rows(len(y), y if normalization["task"] == "classification" else None, seed)
+    labels = y if normalization["task"] == "classification" else None
+    rows = _split_rows(
+        len(y), labels, seed, has_test=test_data is not None, val_fraction=val_fraction
+    )
     if "features" not in normalization:
         train_rows = table.iloc[rows["train"]]
         normalization = {**normalization, "features": fit_features(train_rows, features, path)}
@@ -68,6 +76,8 @@ def load(path: str, *, target, layout, seed=0, normalization=None):
         which: (encode_features(table.iloc[index], normalization, path), y[index])
         for which, index in rows.items()
     }
+    if test_data is not None:
+        splits["test"] = _test_split(test_data, target, normalization)
     return transform.make_splits(
         f"csv:{path}",
         normalization["task"],
@@ -80,6 +90,8 @@ def load(path: str, *, target, layout, seed=0, normalization=None):
             "seed": int(seed),
             "target": target,
             "rows": len(table),
+            "test_data": os.path.abspath(test_data) if test_data is not None else None,
+            "val_fraction": val_fraction,
         },
     )
 
@@ -100,12 +112,28 @@ def _read_checked(path: str, target) -> tuple:
     return table, features
 
 
-def _split_rows(n: int, labels, seed: int) -> dict:
+def _split_rows(n: int, labels, seed: int, *, has_test=False, val_fraction=None) -> dict:
     # Test rows are fixed so test figures of runs with different seeds compare.
-    rest, test = transform.split_off(n, TEST_FRACTION, transform.FIXED_SEED, labels)
+    if has_test:
+        rest, test = np.arange(n), None
+    else:
+        rest, test = transform.split_off(n, TEST_FRACTION, transform.FIXED_SEED, labels)
     rest_labels = None if labels is None else labels[rest]
-    kept, val = transform.split_off(len(rest), int(round(VAL_FRACTION * n)), seed, rest_labels)
-    return {"train": rest[kept], "val": rest[val], "test": test}
+    fraction = VAL_FRACTION if val_fraction is None else transform.check_fraction(val_fraction)
+    count = max(1, int(round(fraction * n)))
+    kept, val = transform.split_off(len(rest), count, seed, rest_labels)
+    rows = {"train": rest[kept], "val": rest[val]}
+    return rows if test is None else {**rows, "test": test}
+
+
+def _test_split(path: str, target: str, normalization: dict) -> tuple:
+    """--test-data: every row of a second file, encoded with the training file's statistics."""
+    table = read_table(path)
+    _check_target(table, target, path)
+    _check_missing(table, path)
+    _check_columns(table.columns, normalization, f"test file {path}")
+    y = encode_target(table[target], normalization, path)
+    return encode_features(table, normalization, path), y
 
 
 def read_table(path: str) -> pd.DataFrame:

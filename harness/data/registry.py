@@ -1,6 +1,7 @@
 """Data sets by name: what each one is, which layouts and options it takes, and the dispatch.
 
-A spec is a registered name ("digits", "sine", "mnist", ...) or "csv:PATH" for a user's table.
+A spec is a registered name ("digits", "sine", "mnist", ...), "csv:PATH" for a user's table or
+"series:PATH" for a user's time series (harness.data.series).
 """
 
 import dataclasses
@@ -13,6 +14,7 @@ from harness.data.splits import DataSplits
 from harness.errors import UsageError
 
 CSV_PREFIX = "csv:"
+SERIES_PREFIX = "series:"  # harness.data.series.PREFIX, spelt here so listing needs no pandas
 _PIXELS = ("pixels",)
 _SIGNAL = ("standardize", "none")
 
@@ -90,17 +92,21 @@ def load_dataset(
     target: str | None = None,
     normalization: dict | None = None,
     options: dict | None = None,
+    test_data: str | None = None,
+    val_fraction: float | None = None,
 ) -> DataSplits:
     """Loads a data set, split into train, validation and test, shaped for `layout`.
 
     Args:
-        spec: a data set name from `list_datasets()`, or "csv:PATH".
+        spec: a data set name from `list_datasets()`, "csv:PATH" or "series:PATH".
         layout: the model's input layout: "image", "flat" or "sequence".
         seed: a whole number >= 0; picks the validation split and generated training draws.
         target: the column to predict, for csv data only.
         normalization: statistics from an earlier load (its `.normalization`) to use instead of
             fitting new ones on this training split.
         options: data-set options as typed on the command line, e.g. {"noise": "0.05"}.
+        test_data: a separate test file for csv or series data, in the training file's format.
+        val_fraction: the training file's share for validation, for csv or series data.
 
     Returns:
         float32 x; int64 class indices (n,) for classification, float32 (n, k) for regression.
@@ -111,6 +117,9 @@ def load_dataset(
     """
     if not isinstance(seed, int) or seed < 0:
         raise UsageError(f"seed must be a whole number >= 0; got {seed!r}")
+    if spec.startswith(SERIES_PREFIX):
+        return _load_series(spec, layout, seed, target, normalization, options, test_data,
+                            val_fraction)  # fmt: skip
     if spec.startswith(CSV_PREFIX):
         path = spec[len(CSV_PREFIX) :]
         if not path:
@@ -121,7 +130,18 @@ def load_dataset(
         from harness.data import csv_table
 
         return csv_table.load(
-            path, target=target, layout=layout, seed=seed, normalization=normalization
+            path,
+            target=target,
+            layout=layout,
+            seed=seed,
+            normalization=normalization,
+            test_data=test_data,
+            val_fraction=val_fraction,
+        )
+    if test_data is not None or val_fraction is not None:
+        raise UsageError(
+            f"data set {spec!r} has its own splits; --test-data and --val-fraction are for "
+            "csv:PATH and series:PATH data"
         )
     entry = get_entry(spec)
     if target is not None:
@@ -132,6 +152,25 @@ def load_dataset(
     splits: DataSplits = entry.load(layout=layout, seed=seed, normalization=normalization, **chosen)
     splits.info["options"] = chosen
     return splits
+
+
+def _load_series(spec, layout, seed, target, normalization, options, test_data, val_fraction):
+    from harness.data import series
+
+    path = spec[len(SERIES_PREFIX) :]
+    if not path:
+        raise UsageError("series data needs a file: series:PATH (e.g. series:GunPoint_TRAIN.tsv)")
+    _check_normalization(spec, normalization, ("series",))
+    return series.load(
+        path,
+        layout=layout,
+        seed=seed,
+        target=target,
+        normalization=normalization,
+        options=options,
+        test_data=test_data,
+        val_fraction=val_fraction,
+    )
 
 
 def parse_options(entry: DatasetEntry, options: dict) -> dict:
@@ -171,7 +210,7 @@ def _check_normalization(spec: str, normalization, methods: tuple) -> None:
 
 
 def list_datasets() -> list:
-    """(name, task, one-line description) of every data set, csv:PATH last."""
+    """(name, task, one-line description) of every data set, csv:PATH and series:PATH last."""
     rows = []
     for name in sorted(DATASETS):
         entry = DATASETS[name]
@@ -182,6 +221,14 @@ def list_datasets() -> list:
             f"{CSV_PREFIX}PATH",
             "inferred",
             "your own CSV table; needs --target COLUMN (task inferred from it); flat models only",
+        )
+    )
+    rows.append(
+        (
+            f"{SERIES_PREFIX}PATH",
+            "classification",
+            "your own series: UCR .tsv (label first), .csv (--target, default label) or .npz "
+            "(x, y); --test-data, --val-fraction; options: scaling (zscore, train, none)",
         )
     )
     return rows
@@ -210,18 +257,30 @@ def dataset_task(spec: str, target=None) -> str | None:
     Raises:
         UsageError: unknown spec.
     """
+    if spec.startswith(SERIES_PREFIX):
+        return "classification"
     if spec.startswith(CSV_PREFIX):
         return None
     return get_entry(spec).task
 
 
-def check_dataset(spec: str, *, layout: str) -> str | None:
+def check_dataset(spec: str, *, layout: str, model: str | None = None) -> str | None:
     """What `load_dataset` would refuse about a spec and a layout, checked without loading;
     returns the data set's task, or None for csv data (its target tells, on load).
+
+    Args:
+        spec: the data set spec.
+        layout: the model's input layout.
+        model: the model's name, so that a refusal can name the model that fits instead.
 
     Raises:
         UsageError: an unknown name, or a layout the data set cannot provide.
     """
+    if spec.startswith(SERIES_PREFIX):
+        from harness.data import series
+
+        series.check_layout(layout, model)
+        return series.TASK
     if spec.startswith(CSV_PREFIX):
         return None
     check_layout(spec, layout, get_entry(spec).layouts)
@@ -229,8 +288,8 @@ def check_dataset(spec: str, *, layout: str) -> str | None:
 
 
 def dataset_specs() -> list[str]:
-    """Every spec --dataset takes: the registered names, then csv:PATH."""
-    return [*sorted(DATASETS), f"{CSV_PREFIX}PATH"]
+    """Every spec --dataset takes: the registered names, then csv:PATH and series:PATH."""
+    return [*sorted(DATASETS), f"{CSV_PREFIX}PATH", f"{SERIES_PREFIX}PATH"]
 
 
 def prepare_inputs(x_raw, *, spec_name: str, layout: str, normalization: dict):
@@ -250,6 +309,12 @@ def prepare_inputs(x_raw, *, spec_name: str, layout: str, normalization: dict):
     Raises:
         UsageError: the examples do not fit the data set (shape, columns, values).
     """
+    if spec_name.startswith(SERIES_PREFIX):
+        from harness.data import series
+
+        _check_normalization(spec_name, normalization, ("series",))
+        series.check_layout(layout)
+        return series.prepare(x_raw, normalization, layout)
     if spec_name.startswith(CSV_PREFIX):
         _check_normalization(spec_name, normalization, ("table",))
         from harness.data import csv_table

@@ -197,6 +197,13 @@ def split_off(n: int, size, seed: int, labels=None) -> tuple:
     return kept, taken
 
 
+def check_fraction(fraction) -> float:
+    """Returns a validation share (--val-fraction) if it is a number strictly between 0 and 1."""
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise UsageError(f"--val-fraction must be above 0 and below 1 (e.g. 0.2), got {fraction!r}")
+    return float(fraction)
+
+
 def _can_stratify(y: np.ndarray, count: int) -> bool:
     # sklearn needs two members per class and room for every class on both sides.
     _, counts = np.unique(y, return_counts=True)

@@ -52,8 +52,8 @@ def build_evaluate_parser() -> OneLineParser:
     )
     what.add_argument(
         "--dataset",
-        help="evaluate on another data set of the same shape, e.g. csv:new.csv "
-        "(normalised with the training statistics)",
+        help="evaluate on another data set of the same shape, e.g. csv:new.csv or "
+        "series:GunPoint_TEST.tsv (normalised with the training statistics)",
     )
     what.add_argument(
         "--data-opt",
@@ -87,10 +87,14 @@ def build_predict_parser() -> OneLineParser:
         "training "
         "images' channels and size (digits and MNIST are light strokes on a dark "
         "background: images are not inverted); .csv rows (a table run's feature columns, "
-        "or the raw values of one example per row); .npy arrays of raw examples. Raw "
-        "values are in the data set's own range, e.g. 0..16 for digits.",
+        "or the raw values of one example per row); .npy arrays of raw examples; for a "
+        "series run, .tsv, .csv or .npz files in the training file's format (labels "
+        "optional), one series per row. Raw values are in the data set's own range, e.g. "
+        "0..16 for digits.",
     )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image, .csv or .npy files")
+    parser.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="image, .csv, .npy, .tsv or .npz files"
+    )
     parser.add_argument("--run-dir", required=True, metavar="DIR", help="the trained run folder")
     add_checkpoint_flag(parser)
     parser.add_argument("--out", metavar="FILE", help="also write the predictions to this CSV file")

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from harness.data import CSV_PREFIX
+from harness.data import CSV_PREFIX, SERIES_PREFIX
 from harness.errors import UsageError
 
 
@@ -66,7 +66,8 @@ def load_eval_data(run: dict, *, split: str, dataset=None, options=None) -> Eval
 
     Args:
         run: the run's run.json.
-        split: "test", "val", "train" or "all" (every example; for a csv file in file order).
+        split: "test", "val", "train" or "all" (every example; for a csv or series file in file
+            order).
         dataset: another data set spec of the same shape, or None for the run's own.
         options: data-set options as typed ({"noise": "0.1"}); for the run's own data set they
             override the run's options.
@@ -76,13 +77,16 @@ def load_eval_data(run: dict, *, split: str, dataset=None, options=None) -> Eval
     """
     data_info, layout = run["data"], run["model"]["layout"]
     spec = dataset or _own_spec(data_info)
-    if dataset is None or dataset == data_info["spec"]:
+    own = dataset is None or dataset == data_info["spec"]
+    if own:
         options = {**(data_info.get("options") or {}), **(options or {})}
     try:
         if spec.startswith(CSV_PREFIX) and split == "all" and _is_table(data_info["normalization"]):
             data = _csv_rows(spec, layout, data_info["normalization"])
+        elif spec.startswith(SERIES_PREFIX) and split == "all" and dataset is not None:
+            data = _series_rows(spec, layout, data_info["normalization"])
         else:
-            data = _split_of(spec, run, split, options or None)
+            data = _split_of(spec, run, split, options or None, own=own)
         _check_fits(data, run)
     except UsageError as error:
         raise UsageError(f"--dataset {dataset}: {error}" if dataset else str(error)) from None
@@ -94,20 +98,24 @@ def _is_table(normalization: dict) -> bool:
 
 
 def _own_spec(data_info: dict) -> str:
-    # A csv path is stored as typed; from another working folder, the absolute path still works.
+    # A file path is stored as typed; from another working folder, the absolute path still works.
     spec = data_info["spec"]
     source = (data_info.get("info") or {}).get("source")
-    if spec.startswith(CSV_PREFIX) and not os.path.isfile(spec[len(CSV_PREFIX) :]) and source:
-        return CSV_PREFIX + source
+    for prefix in (CSV_PREFIX, SERIES_PREFIX):
+        if spec.startswith(prefix) and not os.path.isfile(spec[len(prefix) :]) and source:
+            return prefix + source
     return spec
 
 
-def _split_of(spec: str, run: dict, split: str, options) -> EvalData:
+def _split_of(spec: str, run: dict, split: str, options, *, own: bool) -> EvalData:
     from harness.data import load_dataset
 
     data_info = run["data"]
-    # Only a csv table has a target to name; the run's own is the one its statistics fit.
-    target = data_info.get("target") if spec.startswith(CSV_PREFIX) else None
+    # Only a file has a target to name; the run's own is the one its statistics fit.
+    from_file = spec.startswith((CSV_PREFIX, SERIES_PREFIX))
+    target = data_info.get("target") if from_file else None
+    # The run's own file is split as in training: its separate test file, its validation share.
+    info = (data_info.get("info") or {}) if from_file and own else {}
     splits = load_dataset(
         spec,
         layout=run["model"]["layout"],
@@ -115,6 +123,8 @@ def _split_of(spec: str, run: dict, split: str, options) -> EvalData:
         target=target,
         normalization=data_info["normalization"],
         options=options,
+        test_data=info.get("test_data"),
+        val_fraction=info.get("val_fraction"),
     )
     if split == "all":
         parts = [splits.split(which) for which in ("train", "val", "test")]
@@ -142,6 +152,13 @@ def _csv_rows(spec: str, layout: str, normalization: dict) -> EvalData:
     return EvalData(
         spec, "all", normalization["task"], x, y, np.arange(len(x)), normalization["class_names"]
     )
+
+
+def _series_rows(spec: str, layout: str, normalization: dict) -> EvalData:
+    from harness.data import series
+
+    x, y = series.read_labelled(spec[len(SERIES_PREFIX) :], normalization, layout)
+    return EvalData(spec, "all", series.TASK, x, y, np.arange(len(x)), normalization["class_names"])
 
 
 def _check_fits(data: EvalData, run: dict) -> None:

@@ -8,6 +8,8 @@
   values of one example per row (a header row is optional).
 - A .npy file holds one raw example or a batch of them, in the data set's raw value range
   (for a table run, rows of feature values in the training's column order).
+- For a run trained on series:PATH, a .tsv, .csv or .npz file in the training file's format (its
+  labels optional) holds one series per row (`harness.data.series.read_inputs`).
 """
 
 import math
@@ -61,6 +63,11 @@ def _read_raw(path: Path, normalization: dict):
     if not path.is_file():
         raise UsageError(f"input {path} is a folder; give image, .csv or .npy files")
     suffix = path.suffix.lower()
+    if normalization.get("method") == "series" and suffix != ".npy":
+        from harness.data import series
+
+        raw = series.read_inputs(str(path), normalization)  # .tsv, .csv or .npz series
+        return [f"{path}[{row}]" for row in range(len(raw))], raw
     if suffix in IMAGE_SUFFIXES:
         return [str(path)], read_image(path, normalization)
     if suffix == ".csv":
@@ -164,4 +171,4 @@ def example_size(normalization: dict) -> int:
     """How many raw values make one example of an image or signal run."""
     if normalization.get("method") == "pixels":
         return math.prod(normalization["image_shape"])
-    return int(normalization["steps"])
+    return int(normalization["steps"]) * int(normalization.get("channels", 1))  # series: channels

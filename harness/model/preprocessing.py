@@ -6,8 +6,9 @@ checkpoints free of preprocessing. `model.keras` and `checkpoints export` instea
 that plain `keras.saving.load_model(path).predict(raw)` can use: raw values as the data set holds
 them (pixels 0..16 for digits, 0..255 for keras.datasets images; signals in their own units), in
 the model's input shape; for a csv table, a dict with one array per feature column (numbers for
-numeric columns, strings for categorical ones). Only built-in layers are used (Rescaling,
-Normalization, StringLookup, Cropping1D), so the file loads in Keras's safe mode.
+numeric columns, strings for categorical ones); for series, raw series. Only built-in layers are
+used (Rescaling, Normalization, LayerNormalization, StringLookup, Cropping1D, Reshape), so the
+file loads in Keras's safe mode.
 """
 
 
@@ -26,6 +27,8 @@ def raw_input_model(model, normalization: dict):
     method = normalization.get("method")
     if method == "table":
         return _table_model(model, normalization)
+    if method == "series":
+        return _series_model(model, normalization)
     if method == "none":
         return model
     if method == "pixels":
@@ -60,6 +63,31 @@ def _table_model(model, normalization: dict):
         inputs[name] = column
     joined = keras.layers.Concatenate()(encoded) if len(encoded) > 1 else encoded[0]
     return keras.Model(inputs, model(joined), name=model.name)
+
+
+def _series_model(model, normalization: dict):
+    """Raw (steps, channels) series, or their flattened values, scaled as harness.data.series
+    scales them: each series by its own mean and deviation (LayerNormalization over time, with
+    no learned scale or offset), or by the training split's per-channel statistics."""
+    import keras
+
+    from harness.data.series import ZSCORE_EPSILON
+
+    shape = model.input_shape[1:]
+    series_shape = (normalization["steps"], normalization["channels"])
+    inputs = keras.Input(shape, name="raw")
+    x = keras.layers.Reshape(series_shape)(inputs) if tuple(shape) != series_shape else inputs
+    if normalization["scaling"] == "zscore":
+        x = keras.layers.LayerNormalization(
+            axis=1, epsilon=ZSCORE_EPSILON, center=False, scale=False, name="normalize"
+        )(x)
+    elif normalization["scaling"] == "train":
+        variance = [std**2 for std in normalization["std"]]
+        x = keras.layers.Normalization(
+            axis=-1, mean=normalization["mean"], variance=variance, name="normalize"
+        )(x)
+    x = keras.layers.Reshape(shape)(x) if tuple(shape) != series_shape else x
+    return keras.Model(inputs, model(x), name=model.name)
 
 
 def _one_hot(column, categories: list):

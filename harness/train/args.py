@@ -99,7 +99,24 @@ def _add_what_flags(group) -> None:
         help="a registered model name, see --list-models (no default: needed unless --resume)",
     )
     group.add_argument("--dataset", help="see --list-datasets (default: the model's own)")
-    group.add_argument("--target", help="the column to predict, for csv:PATH data (default: none)")
+    group.add_argument(
+        "--target",
+        help="the column to predict, for csv:PATH data; the label column of a series:PATH .csv "
+        "(default: none; for series, label)",
+    )
+    group.add_argument(
+        "--test-data",
+        metavar="PATH",
+        help="a separate test file in the training file's format, for csv:PATH and series:PATH "
+        "data, e.g. GunPoint_TEST.tsv (default: a fixed 20%% of the training file)",
+    )
+    group.add_argument(
+        "--val-fraction",
+        type=positive_number,
+        metavar="F",
+        help="the training file's share held out for validation, for csv:PATH and series:PATH "
+        "data (default: 0.1 for csv, 0.2 for series)",
+    )
     group.add_argument(
         "--data-opt",
         action="append",

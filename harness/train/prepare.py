@@ -59,7 +59,7 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False, typed=None) -
     config = dataclasses.replace(config, dataset=config.dataset or spec.default_dataset)
     defaults = builder_hparams(spec.name)
     hparams = {**defaults, **coerce_hparams(config.hparams, defaults, spec.name)}
-    known_task = check_dataset(config.dataset, layout=spec.layout)  # None for csv
+    known_task = check_dataset(config.dataset, layout=spec.layout, model=spec.name)  # csv: None
     if known_task is not None:
         resolve_config(config, spec.recipe, task=known_task)
     run_dir = Path(config.run_dir or default_run_dir(spec.name, config.dataset, config.seed))
@@ -73,7 +73,10 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False, typed=None) -
         target=config.target,
         normalization=_saved_normalization(config) if resume else None,
         options=config.data_options,
+        test_data=config.test_data,
+        val_fraction=config.val_fraction,
     )
+    config = adapt_to_data(config, spec.recipe, len(data.x_train))
     config = resolve_config(config, spec.recipe, task=data.task)
     # Checked here, before anything is written; fit.py asks again for the value.
     execution_steps(
@@ -89,6 +92,21 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False, typed=None) -
     }
     config = dataclasses.replace(config, run_dir=str(run_dir))
     return PreparedRun(config, run_dir, data, model_info, resume, overwrite, cluster)
+
+
+def adapt_to_data(config: TrainConfig, recipe, train_size: int) -> TrainConfig:
+    """The recipe's choices that depend on the data, where the command left them open.
+
+    A recipe with `batch_share` takes that share of the training examples as its batch (at
+    least 1, at most its `batch_size`); a recipe with a `monitor` watches that metric. A typed
+    flag, or the value run.json recorded on --resume, stays as it is.
+    """
+    changes = {}
+    if config.batch_size is None and recipe.batch_share:
+        changes["batch_size"] = max(1, min(recipe.batch_size, int(train_size * recipe.batch_share)))
+    if config.monitor is None and recipe.monitor:
+        changes["monitor"] = recipe.monitor
+    return dataclasses.replace(config, **changes)
 
 
 def _typed_fields(config: TrainConfig) -> set:
