@@ -66,7 +66,7 @@ def test_extending_epochs_on_resume_recomputes_the_schedule_over_the_new_length(
 
 
 def test_async_save_through_train_py_is_bit_identical_to_synchronous_saves(tmp_path):
-    flags = ["--set", "dropout_rate=0.2", "--epochs", 3, "--save-every-steps", 7]
+    flags = ["--set", "dropout_rate=0.2", "--epochs", 2, "--save-every-steps", 7]
     fit(tmp_path / "sync", *flags)
     fit(tmp_path / "async", *flags, "--async-save")
     sync, background = manifest_entries(tmp_path / "sync"), manifest_entries(tmp_path / "async")
