@@ -51,7 +51,9 @@ def run_child(args, *, env=None, timeout=900, stream_stderr=False) -> dict:
     """Runs `python ARGS` from the repo root and measures it from the outside.
 
     Returns:
-        {"wall_seconds", "peak_rss_mb", "returncode", "stdout", "stderr"}. The peak RSS comes
+        {"wall_seconds", "cpu_seconds", "peak_rss_mb", "returncode", "stdout", "stderr"}, where
+        cpu_seconds is the child's user and system time (what load from others does not
+        inflate as it does the wall time). The peak RSS comes
         from wait4() on this one child, so earlier children do not mask it (which
         getrusage(RUSAGE_CHILDREN), a maximum over all children, would). With `stream_stderr`
         the child's stderr (its progress) goes straight to ours and "stderr" is empty.
@@ -79,6 +81,7 @@ def run_child(args, *, env=None, timeout=900, stream_stderr=False) -> dict:
         err.seek(0)
         return {
             "wall_seconds": wall,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime,
             "peak_rss_mb": usage.ru_maxrss / 1024,
             "returncode": process.returncode,
             "stdout": out.read(),

@@ -107,6 +107,16 @@ def quality_lines(quality: dict) -> list[str]:
     return lines
 
 
+def ucr_lines(ucr: dict) -> list[str]:
+    """The UCR yardstick: median test accuracy [range] and median wall per model and set."""
+    from bench.ucr import table_lines
+
+    lines = ["", "== UCR yardstick (from bench/ucr.py; published: Fawaz et al. 2019) =="]
+    if ucr.get("status") != "from bench/ucr.json":
+        return lines + [ucr.get("note", ucr.get("error", "-"))]
+    return lines + table_lines(ucr)
+
+
 def later_lines(results: dict) -> list[str]:
     """Sections 4-7, a few lines each."""
     evaluation = results.get("evaluation", {})
@@ -157,6 +167,7 @@ def print_table(results: dict) -> None:
     lines += quality_lines(results.get("time_to_accuracy", {}))
     lines += ["", "== 3. Checkpoints =="] + checkpoint_lines(results.get("checkpoint", {}))
     lines += later_lines(results)
+    lines += ucr_lines(results.get("ucr", {}))
     lines += ["", "== Targets =="]
     for verdict in results.get("targets", []):
         state = {True: "met", False: "NOT met", None: "not measured"}[verdict["met"]]

@@ -27,10 +27,13 @@ from bench.common import (
 )
 
 # Sections that need TensorFlow, grouped per worker process (one TensorFlow import each).
-FULL_GROUPS = (("training", "options", "profiles"), ("checkpoint", "evaluation", "scaling"))
+FULL_GROUPS = (
+    ("training", "options", "profiles"),
+    ("checkpoint", "evaluation", "scaling", "series_speed"),
+)
 # --quick keeps the sections that carry a target (1, 3, 5) and memory; 4 and 7 have none.
 QUICK_GROUPS = (("training",), ("checkpoint",))
-LOCAL_SECTIONS = ("startup", "memory", "time_to_accuracy")
+LOCAL_SECTIONS = ("startup", "memory", "time_to_accuracy", "ucr")
 ALL_SECTIONS = LOCAL_SECTIONS + tuple(name for group in FULL_GROUPS for name in group)
 # The targets of the issue: (name, where in results, comparison, threshold)
 TARGETS = (
@@ -40,6 +43,25 @@ TARGETS = (
     ("checkpoint share_of_training_time <= 0.02", "checkpoint.share_of_training_time", "<=", 0.02),
     ("startup help_seconds <= 1.0", "startup.help_seconds", "<=", 1.0),
     ("startup bad_input_seconds <= 1.0", "startup.bad_input_seconds", "<=", 1.0),
+    # Series data (issue 12): the harness against plain Keras on the same arrays, and the UCR
+    # yardstick (bench/ucr.py), medians over 3 seeds on the official TEST splits.
+    (
+        "series harness_vs_plain_fit >= 1.0, fcn",
+        "series_speed.harness_vs_plain_fit.median",
+        ">=",
+        1.0,
+    ),
+    ("ucr GunPoint fcn >= 0.99", "ucr.GunPoint.fcn.median_accuracy", ">=", 0.99),
+    ("ucr ItalyPowerDemand fcn >= 0.96", "ucr.ItalyPowerDemand.fcn.median_accuracy", ">=", 0.96),
+    ("ucr GunPoint best model >= ResNet 0.991", "ucr.best.GunPoint", ">=", 0.991),
+    ("ucr ItalyPowerDemand best model >= ResNet 0.963", "ucr.best.ItalyPowerDemand", ">=", 0.963),
+    ("ucr every GunPoint run <= 90 s", "ucr.GunPoint.*.max_wall_seconds", "<=", 90.0),
+    (
+        "ucr every ItalyPowerDemand run <= 90 s",
+        "ucr.ItalyPowerDemand.*.max_wall_seconds",
+        "<=",
+        90.0,
+    ),
 )
 
 
@@ -63,11 +85,13 @@ def run_local(name: str, quick: bool) -> dict:
     from bench.memory import run_memory
     from bench.quality import run_time_to_accuracy
     from bench.startup import run_startup
+    from bench.ucr import ucr_section
 
     function = {
         "startup": run_startup,
         "memory": run_memory,
         "time_to_accuracy": run_time_to_accuracy,
+        "ucr": ucr_section,
     }[name]
     started = time.perf_counter()
     try:
@@ -91,8 +115,9 @@ def collect(args) -> dict:
         if chosen:
             log(f"sections {', '.join(chosen)} (one TensorFlow process)")
             results.update(run_section_child(chosen, quick=args.quick))
-    if "time_to_accuracy" in wanted:
-        results["time_to_accuracy"] = run_local("time_to_accuracy", args.quick)
+    for name in ("time_to_accuracy", "ucr"):
+        if name in wanted:
+            results[name] = run_local(name, args.quick)
     return results
 
 

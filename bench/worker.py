@@ -25,6 +25,7 @@ SECTIONS = {
     "evaluation": ("bench.evaluation", "run_evaluation"),
     "scaling": ("bench.scaling", "run_scaling"),
     "profiles": ("bench.profiles", "run_profiles"),
+    "series_speed": ("bench.series_speed", "run_series_speed"),
 }
 
 

@@ -111,3 +111,29 @@ def test_every_stage_of_the_harness_gets_a_label_and_a_summary(capsys):
     run.update(share_of_training_time=0.1, checkpoint_only_share=0.08, stages=summary)
     print_table({"checkpoint": {"default_runs": {"mlp": run}}})
     assert "      manifest.json" in capsys.readouterr().out
+
+
+def test_the_ucr_yardstick_judges_and_tabulates_measured_runs(capsys):
+    from bench.report import ucr_lines
+    from bench.ucr import judge, summarize_runs, table_lines
+
+    runs = [
+        {"seed": s, "accuracy": a, "wall_seconds": w} for s, a, w in [(0, 1.0, 50), (1, 0.98, 95)]
+    ]
+    fcn = summarize_runs([*runs, {"seed": 2, "accuracy": 0.99, "wall_seconds": 60}])
+    assert (fcn["median_accuracy"], fcn["min_accuracy"], fcn["max_wall_seconds"]) == (
+        0.99,
+        0.98,
+        95,
+    )
+    results = {
+        "GunPoint": {"fcn": fcn},
+        "ItalyPowerDemand": {"fcn": dict(fcn, median_accuracy=0.95)},
+    }
+    verdicts = {verdict["target"]: verdict["met"] for verdict in judge(results)}
+    assert verdicts["ucr GunPoint fcn >= 0.99"] is True
+    assert verdicts["ucr ItalyPowerDemand fcn >= 0.96"] is False
+    assert verdicts["ucr GunPoint every run <= 90 s"] is False
+    table = table_lines(results)
+    assert table[2] == "| GunPoint | 99.0 [98.0-100.0], 60 s | 92.7 / 100.0 / 99.1 |"
+    assert "bench/ucr.py" in ucr_lines({"status": "missing", "note": "run bench/ucr.py"})[-1]
