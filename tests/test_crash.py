@@ -127,3 +127,5 @@ def test_kills_at_observed_progress_and_inside_saves_resume_from_the_newest_chec
         summary["test"] == json.loads((tmp_path / "straight" / "summary.json").read_text())["test"]
     )
     assert_same_state(checkpoint_tensors(tmp_path / "straight"), checkpoint_tensors(run_dir))
+    # A killed writer's temporary is removed by the next write of its file (harness/atomic.py).
+    assert not [path.name for path in run_dir.iterdir() if ".tmp" in path.name]
