@@ -329,3 +329,74 @@ def test_strategy_choice_and_timeout():
     )
     with pytest.raises(UsageError, match="ZOO_COLLECTIVE_TIMEOUT"):
         collective_timeout({"ZOO_COLLECTIVE_TIMEOUT": "soon"})
+    for value in ("inf", "1e400", "nan", "-1", "86401"):
+        with pytest.raises(UsageError, match="above 0 and at most 86400"):
+            collective_timeout({"ZOO_COLLECTIVE_TIMEOUT": value})
+    assert collective_timeout({"ZOO_COLLECTIVE_TIMEOUT": "86400"}) == 86400
+
+
+WATCHED = """
+import sys, time
+from harness.runtime.cluster import killed_unless_done
+if sys.argv[1] == "no-python":
+    sys.executable = "/bin/false"  # the watchdog process starts and exits at once
+with killed_unless_done(float(sys.argv[2]), "watchdog: time is up"):
+    print("body", flush=True)
+    time.sleep(float(sys.argv[3]))
+print("done", flush=True)
+"""
+
+
+def watched(mode, seconds, sleep):
+    return subprocess.run(
+        [sys.executable, "-c", WATCHED, mode, str(seconds), str(sleep)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.timeout(90)
+def test_the_watchdog_kills_a_hung_join_and_its_failure_stops_training():
+    """With ZOO_COLLECTIVE_TIMEOUT=inf the watchdog died of OverflowError and a hung join then
+    waited forever; a watchdog that cannot run now stops the process before the join."""
+    hung = watched("normal", 1.0, 50)
+    assert hung.returncode == -signal.SIGKILL and hung.stdout == "body\n"
+    assert "watchdog: time is up" in hung.stderr
+    joined = watched("normal", 86400, 0)  # a day's timeout, and the body ends at once
+    assert joined.returncode == 0 and joined.stdout == "body\ndone\n"
+    broken = watched("no-python", 86400, 0)
+    assert broken.returncode == 1 and broken.stdout == ""
+    assert "RuntimeError: the watchdog that enforces ZOO_COLLECTIVE_TIMEOUT did not start" in (
+        broken.stderr
+    )
+
+
+@pytest.mark.timeout(240)
+def test_a_taken_port_is_one_line_naming_it(tmp_path):
+    """A 'Could not start gRPC server' traceback before."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        tf_config = {
+            "cluster": {"worker": [f"localhost:{port}", f"localhost:{free_ports(1)[0]}"]},
+            "task": {"type": "worker", "index": 0},
+        }
+        done = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "train.py"), *ARGV, "--epochs", "1"]
+            + ["--strategy", "multiworker", "--run-dir", str(tmp_path / "run")],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=200,
+            env={**os.environ, "TF_CONFIG": json.dumps(tf_config), "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
+    err = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(err) == 1, done.stderr
+    assert not (tmp_path / "run").exists()
+    assert err[0] == (
+        f"error: port {port} of worker 0 (localhost:{port}) in TF_CONFIG is in use by another "
+        "program on this machine; stop that program or give this worker a free port"
+    )

@@ -1,13 +1,21 @@
 """TF_CONFIG, the standard description of a multi-worker cluster, and the collective timeout.
 
-Pure parsing and checking, no TensorFlow: bad values become `UsageError`s before anything runs.
+Parsing and checking, no TensorFlow: bad values become `UsageError`s before anything runs. Also
+here: the check that this task's port is free, and the watchdog process that enforces the
+timeout while TensorFlow joins the cluster.
 A cluster has "worker" tasks and at most one "chief"; TensorFlow numbers replicas chief first,
 and the first task in that order is the chief, the one worker that writes the run folder.
 """
 
+import contextlib
 import dataclasses
+import errno
 import json
+import math
 import os
+import socket
+import subprocess
+import sys
 
 from harness.errors import UsageError
 
@@ -15,6 +23,8 @@ TIMEOUT_ENV = "ZOO_COLLECTIVE_TIMEOUT"
 # Long enough for the chief's checkpoint save between two collectives on a slow disk, short
 # enough that a stuck cluster gives up within minutes.
 DEFAULT_TIMEOUT_SECONDS = 300.0
+# A day: more is no timeout at all, and infinity would break the watchdog's clock.
+MAX_TIMEOUT_SECONDS = 86400.0
 TF_CONFIG_EXAMPLE = (
     '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
     '"task": {"type": "worker", "index": 0}}'
@@ -115,14 +125,105 @@ def _is_address(text) -> bool:
 
 
 def collective_timeout(environ=None) -> float:
-    """Seconds a collective (and joining the cluster) may wait: $ZOO_COLLECTIVE_TIMEOUT or 300."""
+    """Seconds a collective (and joining the cluster) may wait: $ZOO_COLLECTIVE_TIMEOUT or 300.
+
+    Raises:
+        UsageError: not a number of seconds above 0 and at most MAX_TIMEOUT_SECONDS (infinity
+            and NaN included).
+    """
     text = (os.environ if environ is None else environ).get(TIMEOUT_ENV, "").strip()
     if not text:
         return DEFAULT_TIMEOUT_SECONDS
     try:
         seconds = float(text)
     except ValueError:
-        seconds = 0.0
-    if not seconds > 0:
-        raise UsageError(f"{TIMEOUT_ENV} must be a positive number of seconds, got {text!r}")
+        seconds = math.nan
+    if not 0 < seconds <= MAX_TIMEOUT_SECONDS:
+        raise UsageError(
+            f"{TIMEOUT_ENV} must be a number of seconds above 0 and at most "
+            f"{MAX_TIMEOUT_SECONDS:g} (a day), got {text!r}"
+        )
     return seconds
+
+
+def check_port_free(cluster: Cluster) -> None:
+    """Refuses a port of this task that another program holds, naming it.
+
+    TensorFlow's gRPC server listens on every interface at the task's port, whatever host
+    TF_CONFIG gives, and fails with a bare "Could not start gRPC server" if the port is taken;
+    binding it the same way first finds that out with a message that says which port.
+
+    Raises:
+        UsageError: the port is in use.
+    """
+    port = int(cluster.tasks[cluster.rank][2].rpartition(":")[2])
+    for family, host in ((socket.AF_INET6, "::"), (socket.AF_INET, "")):
+        try:
+            probe = socket.socket(family, socket.SOCK_STREAM)
+        except OSError:
+            continue  # no IPv6 on this machine
+        with probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    raise UsageError(port_taken(cluster)) from None
+                if family == socket.AF_INET:
+                    raise
+            else:
+                return
+
+
+def port_taken(cluster: Cluster) -> str:
+    me = cluster.label(cluster.task_type, cluster.task_index)
+    port = cluster.tasks[cluster.rank][2].rpartition(":")[2]
+    return (
+        f"port {port} of {me} in TF_CONFIG is in use by another program on this machine; "
+        "stop that program or give this worker a free port"
+    )
+
+
+# A thread cannot time out joining the cluster: TensorFlow waits in C++ holding the GIL (and
+# ignores SIGTERM meanwhile), so a tiny child process watches the clock instead. It says "ready"
+# once it is watching, waits in short slices (select cannot wait for a day at once on every
+# system), and leaves quietly when its input ends.
+_WATCHDOG = """
+import os, select, signal, sys, time
+pid, seconds, message = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+deadline = time.monotonic() + seconds
+print("ready", flush=True)
+while (left := deadline - time.monotonic()) > 0:
+    if select.select([sys.stdin], [], [], min(left, 60.0))[0]:
+        sys.exit(0)
+print(message, file=sys.stderr, flush=True)
+os.kill(pid, signal.SIGKILL)
+"""
+
+
+@contextlib.contextmanager
+def killed_unless_done(seconds: float, message: str):
+    """Runs the body under a watchdog process that kills this one after `seconds`.
+
+    Raises:
+        RuntimeError: the watchdog did not start; without it a lost peer could hang this
+            process forever, so it does not go on.
+    """
+    watchdog = subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), repr(float(seconds)), message],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    if watchdog.stdout.readline().strip() != b"ready":
+        watchdog.kill()
+        code = watchdog.wait()
+        raise RuntimeError(
+            f"the watchdog that enforces {TIMEOUT_ENV} did not start (exit code {code}); "
+            "training stopped rather than risk waiting for a lost worker forever"
+        )
+    try:
+        yield
+    finally:
+        watchdog.stdin.close()  # end of input: the watchdog leaves quietly
+        watchdog.wait()
+        watchdog.stdout.close()

@@ -9,16 +9,20 @@ into a temporary folder of its own, because a save is a step every worker takes 
 
 import contextlib
 import dataclasses
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from harness.errors import WorkerLost
-from harness.runtime.cluster import DEFAULT_TIMEOUT_SECONDS, TIMEOUT_ENV, Cluster
+from harness.errors import UsageError, WorkerLost
+from harness.runtime.cluster import (
+    DEFAULT_TIMEOUT_SECONDS,
+    TIMEOUT_ENV,
+    Cluster,
+    check_port_free,
+    killed_unless_done,
+    port_taken,
+)
 
 _TASK_PATTERN = re.compile(r"/job:(\w+)/replica:\d+/task:(\d+)")
 
@@ -169,42 +173,24 @@ def start_distribution(
         return Distribution("mirrored", strategy, strategy.num_replicas_in_sync, devices + suffix)
     options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=timeout)
     me = cluster.label(cluster.task_type, cluster.task_index)
-    with _killed_unless_done(
+    check_port_free(cluster)
+    with killed_unless_done(
         timeout,
         f"error: {me}: the other workers in TF_CONFIG did not all join "
         f"within {timeout:g} s ({TIMEOUT_ENV}); start every worker",
     ):
-        strategy = _multi_worker_strategy(
-            cluster_resolver=tf.distribute.cluster_resolver.TFConfigClusterResolver(),
-            communication_options=options,
-        )
+        try:
+            strategy = _multi_worker_strategy(
+                cluster_resolver=tf.distribute.cluster_resolver.TFConfigClusterResolver(),
+                communication_options=options,
+            )
+        except tf.errors.UnknownError as error:
+            if "Could not start gRPC server" not in str(error):
+                raise
+            raise UsageError(port_taken(cluster)) from None  # taken since check_port_free
     return Distribution(
         "multiworker", strategy, strategy.num_replicas_in_sync, f"{devices} per worker", cluster
     )
-
-
-# A thread cannot time out joining the cluster: TensorFlow waits in C++ holding the GIL (and
-# ignores SIGTERM meanwhile), so a tiny child process watches the clock instead.
-_WATCHDOG = """
-import os, select, signal, sys
-pid, seconds, message = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-if not select.select([sys.stdin], [], [], seconds)[0]:
-    print(message, file=sys.stderr, flush=True)
-    os.kill(pid, signal.SIGKILL)
-"""
-
-
-@contextlib.contextmanager
-def _killed_unless_done(seconds: float, message: str):
-    watchdog = subprocess.Popen(
-        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(seconds), message],
-        stdin=subprocess.PIPE,
-    )
-    try:
-        yield
-    finally:
-        watchdog.stdin.close()  # end of input: the watchdog leaves quietly
-        watchdog.wait()
 
 
 def _multi_worker_strategy(**kwargs):
