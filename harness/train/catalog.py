@@ -24,10 +24,11 @@ def print_models() -> None:
 
 def recipe_line(recipe) -> str:
     """ "adam lr=0.003 warmup-cosine 100 epochs, batch 64, augmentation, label smoothing 0.1"."""
-    parts = [
-        f"{recipe.optimizer} lr={recipe.lr:g} {recipe.schedule} {recipe.epochs} epochs",
-        f"batch {recipe.batch_size}",
-    ]
+    batch = f"batch {recipe.batch_size}"
+    if recipe.batch_share:  # zoo.Recipe.batch_share: the batch adapts to the training size
+        batch = f"batch {recipe.batch_share:g} of the training set (at most {recipe.batch_size})"
+    parts = [f"{recipe.optimizer} lr={recipe.lr:g} {recipe.schedule} {recipe.epochs} epochs", batch]
+    parts += [f"monitor {recipe.monitor}"] if recipe.monitor else []
     parts += ["augmentation"] if recipe.augment else []
     parts += [f"label smoothing {recipe.label_smoothing:g}"] if recipe.label_smoothing else []
     parts += [f"early stopping {recipe.early_stopping}"] if recipe.early_stopping else []
