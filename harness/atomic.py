@@ -1,9 +1,11 @@
 """Atomic writes for small files: write a temporary file beside the target, fsync, `os.replace`.
 
 A crash leaves either the old file or the new one, never a truncated one (the habit timm and Orbax
-follow for their checkpoints).
+follow for their checkpoints). A full disk, a read-only folder or a refused permission raises
+`FileSystemError` naming the target, with no temporary file left behind.
 """
 
+import contextlib
 import glob
 import json
 import os
@@ -11,6 +13,8 @@ import re
 import secrets
 import socket
 from pathlib import Path
+
+from harness.errors import filesystem_error
 
 
 def write_bytes_atomic(path, data: bytes, *, durable: bool = True) -> None:
@@ -23,24 +27,25 @@ def write_bytes_atomic(path, data: bytes, *, durable: bool = True) -> None:
             killed process never loses it either way: the page cache outlives the process).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Not tempfile.mkstemp: it creates the file with mode 0600 whatever the umask, so every
     # report, manifest and run.json was readable by its owner only. Mode 0666 here is cut by
     # the umask as for any file a program creates (0644 with the usual 022).
     tmp = _temporary_path(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        remove_stale_temporaries(path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with _file_system_errors_name(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                if durable:
+                    os.fsync(handle.fileno())
+            os.replace(tmp, path)
+            remove_stale_temporaries(path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
 
 
 def write_text_atomic(path, text: str, *, durable: bool = True) -> None:
@@ -60,13 +65,27 @@ def save_model_atomic(model, path: Path) -> None:
     Keras writes the zip itself, so the temporary file is its own, not `write_bytes_atomic`'s.
     """
     temporary = _temporary_path(path, suffix=MODEL_SUFFIX)
+    with _file_system_errors_name(path):
+        try:
+            model.save(temporary)
+            os.replace(temporary, path)
+            remove_stale_temporaries(path, suffix=MODEL_SUFFIX)
+        finally:
+            if temporary.exists():
+                temporary.unlink()
+
+
+@contextlib.contextmanager
+def _file_system_errors_name(path: Path):
+    """Raises a full disk or a refused write as `FileSystemError` naming `path`: the OSError
+    itself often names a temporary file, or nothing (zipfile's writes inside model.save)."""
     try:
-        model.save(temporary)
-        os.replace(temporary, path)
-        remove_stale_temporaries(path, suffix=MODEL_SUFFIX)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+        yield
+    except OSError as error:
+        problem = filesystem_error(error, path)
+        if problem is None or problem is error:
+            raise
+        raise problem from error
 
 
 # A temporary file is named .<target name>.<pid>@<host>.<random>.tmp beside its target (Keras

@@ -2,8 +2,8 @@
 the wrapper that turns bad input into one line on stderr and exit code 2.
 
 train.py, evaluate.py, predict.py and `python -m harness.checkpoints` all end in `command_main`,
-so the exit codes and the shape of an error line are the same everywhere. Importing this module
-imports no TensorFlow: `--help` and bad input answer at once.
+so the exit codes (`harness.errors`) and the shape of an error line are the same everywhere.
+Importing this module imports no TensorFlow: `--help` and bad input answer at once.
 """
 
 import argparse
@@ -12,7 +12,16 @@ import errno
 import os
 import sys
 
-from harness.errors import EXIT_USAGE, EXIT_WORKER_LOST, UsageError, WorkerLost
+from harness.errors import (
+    EXIT_DAMAGED,
+    EXIT_FILESYSTEM,
+    EXIT_USAGE,
+    EXIT_WORKER_LOST,
+    RunDamaged,
+    UsageError,
+    WorkerLost,
+    filesystem_error,
+)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -105,20 +114,32 @@ def _pipe_safe_stdout():
 def command_main(body, argv=None) -> int:
     """Runs `body(argv)` and returns its exit code; expected failures become one line on stderr.
 
-    A `UsageError` (bad input) exits 2 and a `WorkerLost` (a peer of a multi-worker run died)
-    exits 1, each with its message and no traceback. Anything else is a bug and raises. If the
-    reader of stdout goes away (`| head`), the command goes on and stops printing.
+    A `UsageError` (bad input) exits 2; a `RunDamaged` (a run's files are damaged) and a
+    `WorkerLost` (a peer of a multi-worker run died) exit 1; a full, read-only or forbidden file
+    system (`harness.errors.filesystem_error`: OSErrors and TensorFlow's write errors) exits 3.
+    Each prints its message and no traceback. Anything else is a bug and raises. If the reader
+    of stdout goes away (`| head`), the command goes on and stops printing.
     """
     argv = sys.argv[1:] if argv is None else argv
     try:
         with _pipe_safe_stdout():
             return body(argv)
+    except RunDamaged as error:
+        return _one_line(error, EXIT_DAMAGED)
     except UsageError as error:
-        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
-        return EXIT_USAGE
+        return _one_line(error, EXIT_USAGE)
     except WorkerLost as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_WORKER_LOST
+        return _one_line(error, EXIT_WORKER_LOST)
+    except Exception as error:
+        problem = filesystem_error(error)
+        if problem is None:
+            raise
+        return _one_line(problem, EXIT_FILESYSTEM)
+
+
+def _one_line(error: Exception, code: int) -> int:
+    print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+    return code
 
 
 def checked_main(argv, build_parser, plan, run) -> int:

@@ -21,6 +21,66 @@ WARMUP_SCHEDULES = ("constant", "cosine", "warmup-cosine")
 WARMUP_SHARE = 0.05  # of the epochs, for warmup-cosine without --warmup-epochs
 DEVICES_HELP = "auto, cpu, gpu, gpu:N"
 STRATEGIES = ("auto", "none", "mirrored", "multiworker")
+# Sane limits of the numeric fields, for the flags and for run.json alike: a run of 10^15 epochs
+# or a learning rate of infinity is a typing slip or a hostile file, never a plan.
+MAX_EPOCHS = 100_000
+MAX_STEPS = 1_000_000_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Bound:
+    """The range a numeric field must lie in: low..high, each end closed unless said open."""
+
+    low: float
+    high: float
+    whole: bool = True
+    low_open: bool = False
+    high_open: bool = False
+
+    def holds(self, value) -> bool:
+        """True if `value` is a number of the right kind inside the range (never for NaN)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if self.whole and not isinstance(value, int):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def describe(self) -> str:
+        """ "a positive whole number", "a number", ...: what kind of value the field takes."""
+        kind = "whole number" if self.whole else "number"
+        positive = (self.whole and self.low == 1) or (self.low == 0 and self.low_open)
+        return f"a positive {kind}" if positive else f"a {kind}"
+
+    def limits(self) -> str:
+        """ "at most 100000", "0 to below 1", ...: the range, said as briefly as it can be."""
+        top = f"below {_number(self.high)}" if self.high_open else _number(self.high)
+        if (self.whole and self.low == 1) or (self.low == 0 and self.low_open):
+            return f"at most {top}"
+        return f"{_number(self.low)} to {top}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+FIELD_BOUNDS = {
+    "epochs": Bound(1, MAX_EPOCHS),
+    "batch_size": Bound(1, 1 << 20),
+    "warmup_epochs": Bound(0, MAX_EPOCHS),
+    "early_stopping": Bound(0, MAX_EPOCHS),
+    "seed": Bound(0, 2**32 - 1),
+    "keep_last": Bound(1, MAX_EPOCHS),
+    "keep_best": Bound(0, MAX_EPOCHS),
+    "keep_every": Bound(1, MAX_EPOCHS),
+    "save_every_steps": Bound(1, MAX_STEPS),
+    "steps_per_execution": Bound(1, MAX_STEPS),
+    "lr": Bound(0, 10.0, whole=False, low_open=True),
+    "clip_norm": Bound(0, 1e6, whole=False, low_open=True),
+    "weight_decay": Bound(0, 1.0, whole=False),
+    "label_smoothing": Bound(0, 1.0, whole=False, high_open=True),
+}
 RECIPE_FIELDS = (
     "optimizer",
     "lr",
@@ -121,15 +181,7 @@ def check_config(config: TrainConfig, *, task: str) -> None:
     _one_of("--optimizer", config.optimizer, OPTIMIZERS)
     _one_of("--schedule", config.schedule, SCHEDULES)
     _one_of("--strategy", config.strategy, STRATEGIES)
-    for flag, value in (
-        ("--epochs", config.epochs),
-        ("--batch-size", config.batch_size),
-        ("--keep-last", config.keep_last),
-    ):
-        if value < 1:
-            raise UsageError(f"{flag} must be a positive whole number, got {value}")
-    if not config.lr > 0:
-        raise UsageError(f"--lr must be a positive number, got {config.lr}")
+    check_bounds(config.to_dict(), name=_flag)
     if config.warmup_epochs < 0 or config.warmup_epochs >= config.epochs and config.warmup_epochs:
         raise UsageError(
             f"--warmup-epochs must be 0 or fewer than --epochs ({config.epochs}), "
@@ -153,12 +205,6 @@ def check_config(config: TrainConfig, *, task: str) -> None:
             "--early-stopping restores the best checkpoint at the end, so it needs --keep-best 1 "
             "or more"
         )
-    if config.early_stopping < 0:
-        raise UsageError(
-            f"--early-stopping takes a patience >= 0 (0 is off), got {config.early_stopping}"
-        )
-    if config.clip_norm is not None and not config.clip_norm > 0:
-        raise UsageError(f"--clip-norm must be a positive number, got {config.clip_norm}")
     if config.label_smoothing and task != "classification":
         raise UsageError("label smoothing applies to classification only")
     _check_monitor(config.monitor, task)
@@ -180,3 +226,22 @@ def monitor_mode(monitor: str) -> str:
 def _one_of(flag: str, value: str, choices) -> None:
     if value not in choices:
         raise UsageError(f"unknown {flag} {value!r}; known: {', '.join(choices)}")
+
+
+def check_bounds(values: dict, *, name) -> None:
+    """Raises UsageError for the first field of FIELD_BOUNDS whose value is outside its bounds.
+
+    Args:
+        values: field name -> value; a missing or None value is not checked.
+        name: field name -> how the message names it ("--epochs", "config.epochs").
+    """
+    for field, bound in FIELD_BOUNDS.items():
+        value = values.get(field)
+        if value is not None and not bound.holds(value):
+            raise UsageError(
+                f"{name(field)} must be {bound.describe()}, got {value!r} ({bound.limits()})"
+            )
+
+
+def _flag(field: str) -> str:
+    return "--" + field.replace("_", "-")

@@ -8,7 +8,9 @@ import datetime
 import json
 import os
 import platform
+import secrets
 import shutil
+import stat
 from pathlib import Path
 
 from harness.atomic import (
@@ -18,7 +20,7 @@ from harness.atomic import (
     temporaries_of,
     write_json_atomic,
 )
-from harness.errors import UsageError
+from harness.errors import FileSystemError, RunDamaged, UsageError, filesystem_error
 
 DEFAULT_ROOT = Path("checkpoints")
 # What a run writes at the top of its folder, with one line each for the end of training.
@@ -32,6 +34,8 @@ RUN_FILE_MEANINGS = {
 }
 RUN_FILES = tuple(RUN_FILE_MEANINGS)
 RUN_JSON_FORMAT = 1
+# A run.json holds a configuration and normalisation statistics: kilobytes, rarely megabytes.
+MAX_RUN_JSON_BYTES = 16 << 20
 
 
 def default_run_dir(model: str, dataset: str, seed: int, root=DEFAULT_ROOT) -> Path:
@@ -67,12 +71,36 @@ def check_run_dir(run_dir: Path, *, resume: bool, overwrite: bool) -> None:
             raise UsageError(
                 f"--resume: {run_dir} holds no run (no run.json); train without --resume"
             )
-        return
-    if holds_run(run_dir) and not overwrite:
+    elif holds_run(run_dir) and not overwrite:
         raise UsageError(
             f"{run_dir} already holds a run; "
             "use --resume to continue it or --overwrite to start afresh"
         )
+    for folder in (run_dir, run_dir / "ckpt"):
+        if folder.is_dir() or folder == run_dir:
+            check_writable(folder)
+
+
+def check_writable(folder: Path) -> None:
+    """Creates and removes a file in `folder` (or, if it does not exist yet, in the nearest
+    folder above it that does), so that a full, read-only or forbidden disk is found before
+    any work is done rather than at the first write.
+
+    Raises:
+        FileSystemError: naming `folder`.
+    """
+    existing = Path(folder)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    probe = existing / f".write-test.{os.getpid()}.{secrets.token_hex(4)}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
+    except OSError as error:
+        problem = filesystem_error(error)
+        if problem is None:
+            raise
+        raise FileSystemError(problem.errno, folder) from None
 
 
 def find_runs(*roots) -> list[Path]:
@@ -106,9 +134,9 @@ def newest_run(model: str, root=DEFAULT_ROOT) -> Path:
     found, other_models = [], set()
     for run_dir in find_runs(root) if Path(root).is_dir() else []:
         try:
-            run = json.loads((run_dir / "run.json").read_text())
+            run = read_run_json(run_dir)
             name, created = run["model"]["name"], run.get("created", "")
-        except (OSError, ValueError, KeyError, TypeError):
+        except UsageError:
             continue  # a damaged run cannot be the one meant; --all reports it
         if name == model:
             found.append((created, str(run_dir), run_dir))
@@ -267,11 +295,17 @@ def result_checkpoint(run: dict) -> str:
 
 
 def read_run_json(run_dir) -> dict:
-    """Reads a run's run.json.
+    """Reads a run's run.json and checks it against its format (`checkpoints.run_schema`):
+    required keys, types and ranges, so that what resume, evaluation and prediction rebuild
+    from it is what training wrote.
 
     Raises:
-        UsageError: the folder does not exist, is a file, or holds no readable run.json.
+        UsageError: the folder does not exist, is a file, or holds no run.json.
+        RunDamaged: run.json is not a regular file, not JSON, or does not fit the format; the
+            message names the file and the key.
     """
+    from harness.checkpoints.run_schema import check_run_json
+
     run_dir = Path(run_dir)
     if not run_dir.exists():
         raise UsageError(f"run folder {run_dir} does not exist")
@@ -279,8 +313,33 @@ def read_run_json(run_dir) -> dict:
         raise UsageError(f"{run_dir} is a file, not a run folder")
     path = run_dir / "run.json"
     try:
-        return json.loads(path.read_text())
+        run = read_json_file(path, max_bytes=MAX_RUN_JSON_BYTES)
     except FileNotFoundError:
         raise UsageError(f"{run_dir} holds no run.json; is it a run folder?") from None
+    return check_run_json(run, path)
+
+
+def read_json_file(path, *, max_bytes: int):
+    """Parses a JSON file of a run folder without trusting what is there.
+
+    The file is opened without blocking and must be a regular file of at most `max_bytes`, so
+    a FIFO, a device such as /dev/zero or a huge file is refused before anything is read.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        RunDamaged: anything else that keeps it from being a JSON document.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise RunDamaged(f"{path} is not a regular file; it cannot be a run's JSON file")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise RunDamaged(f"{path} is larger than {max_bytes} bytes; it is not a file a run wrote")
+    try:
+        return json.loads(data.decode("utf-8"))
     except json.JSONDecodeError as error:
-        raise UsageError(f"{path} is damaged ({error.msg} at line {error.lineno})") from None
+        raise RunDamaged(f"{path} is damaged ({error.msg} at line {error.lineno})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise RunDamaged(f"{path} is damaged ({type(error).__name__}: {error})") from None

@@ -119,3 +119,27 @@ def test_prune_refuses_a_run_in_use(runs, tmp_path):
         holder.stdout.close()
     assert code == 2 and len(err) == 1 and f"in use by process {holder.pid}" in err[0]
     assert len(names_on_disk(run_dir)) == 4
+
+
+def test_prune_says_when_the_newest_checkpoint_is_kept_beyond_the_policy(runs, tmp_path):
+    """--keep-last 0 --keep-best 0 kept ckpt-50 and said nothing about it."""
+    run_dir = copy_run(runs, tmp_path)
+    code, out, err = cli("prune", run_dir, "--keep-last", 0, "--keep-best", 0)
+    assert code == 0, err
+    assert "removed ckpt-20, ckpt-30, ckpt-40; kept ckpt-50 (ckpt-50 is kept although" in out
+    assert "the newest checkpoint always stays, so that the run can be resumed" in out
+    assert names_on_disk(run_dir) == ["ckpt-50"]
+    code, out, _ = cli("prune", run_dir, "--keep-last", 1, "--keep-best", 0)
+    assert code == 0 and "although" not in out  # the policy chose it this time
+
+
+def test_prune_dry_run_shows_what_would_go_and_deletes_nothing(runs, tmp_path):
+    run_dir = copy_run(runs, tmp_path)
+    before = {path.name: path.read_bytes() for path in run_dir.rglob("*") if path.is_file()}
+    code, out, err = cli("prune", run_dir, "--keep-last", 1, "--keep-best", 1, "--dry-run")
+    assert code == 0, err
+    assert out.strip() == f"{run_dir}: would remove ckpt-30, ckpt-40; kept ckpt-20, ckpt-50"
+    assert {path.name: path.read_bytes() for path in run_dir.rglob("*") if path.is_file()} == before
+    code, out, _ = cli("prune", run_dir, "--keep-last", 1, "--keep-best", 1)
+    assert code == 0 and "removed ckpt-30, ckpt-40; kept ckpt-20, ckpt-50" in out
+    assert names_on_disk(run_dir) == ["ckpt-20", "ckpt-50"]

@@ -43,6 +43,21 @@ def run_in_process(argv, tmp_path, monkeypatch, capsys):
             "--steps-per-execution 16 must divide the 20 steps of an epoch, "
             "e.g. one of 1, 2, 4, 5, 10, 20",
         ),
+        # Bounds (issue 19): values that trained forever, left run.json behind or NaN weights.
+        (["--model", "mlp", "--epochs", "1e20"], "--epochs: expected a whole number"),
+        (
+            ["--model", "mlp", "--epochs", str(10**20)],
+            "--epochs must be a positive whole number, got 100000000000000000000 (at most 100000)",
+        ),
+        (["--model", "mlp", "--epochs", str(10**15)], "(at most 100000)"),
+        (["--model", "mlp", "--lr", "inf"], "--lr must be a positive number, got inf"),
+        (["--model", "mlp", "--lr", "1e400"], "--lr must be a positive number, got inf"),
+        (["--model", "mlp", "--lr", "nan"], "--lr must be a positive number, got nan"),
+        (["--model", "mlp", "--batch-size", str(2**40)], "--batch-size must be a positive"),
+        (["--model", "mlp", "--seed", "-1"], "--seed must be a whole number, got -1"),
+        (["--model", "mlp", "--label-smoothing", "1"], "--label-smoothing must be a number"),
+        (["--model", "mlp", "--clip-norm", "inf"], "--clip-norm must be a positive number"),
+        (["--model", "mlp", "--keep-every", str(10**9)], "--keep-every must be a positive"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(
@@ -158,4 +173,27 @@ def test_every_recipe_is_refused_before_the_run_folder_or_builds(schedule, warmu
 def test_refused_recipes_leave_no_run_folder(flags, fragment, tmp_path, monkeypatch, capsys):
     code, err = run_in_process(["--model", "mlp", *flags], tmp_path, monkeypatch, capsys)
     assert code == 2 and fragment in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "value", ["inf", "1e400", "nan", "0", "-5", "86401", "soon"], ids=lambda value: value
+)
+def test_collective_timeout_must_be_finite_and_capped(value, tmp_path, monkeypatch, capsys):
+    """inf and 1e400 were accepted; the watchdog then died of OverflowError and a lost worker
+    hung training for good."""
+    monkeypatch.setenv("ZOO_COLLECTIVE_TIMEOUT", value)
+    monkeypatch.setenv(
+        "TF_CONFIG",
+        '{"cluster": {"worker": ["localhost:1", "localhost:2"]}, "task": {"type": "worker", '
+        '"index": 0}}',
+    )
+    code, err = run_in_process(
+        ["--model", "mlp", "--strategy", "multiworker", "--run-dir", "run"],
+        tmp_path,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 2 and err.count("\n") == 1
+    assert "ZOO_COLLECTIVE_TIMEOUT must be a number of seconds above 0 and at most 86400" in err
     assert list(tmp_path.iterdir()) == []

@@ -9,18 +9,23 @@ input answer at once, and a UsageError is one line on stderr.
 import argparse
 import json
 
-from harness.checkpoints.integrity import damage
+from harness.checkpoints.integrity import checkpoint_prefix, damage
 from harness.checkpoints.lock import RunLock
-from harness.checkpoints.manifest import NAMES_HELP, load_run, resolve_one
+from harness.checkpoints.manifest import (
+    NAMES_HELP,
+    Manifest,
+    check_run_folder,
+    load_run,
+    resolve_one,
+)
+from harness.checkpoints.manifest_schema import entry_label
 from harness.checkpoints.pruning import apply_retention
-from harness.checkpoints.retention import RetentionPolicy
+from harness.checkpoints.retention import RetentionPolicy, chosen_by_policy, select_kept
 from harness.checkpoints.table import print_run
 from harness.cli import command_main
-from harness.errors import UsageError
+from harness.errors import EXIT_DAMAGED, RunDamaged, UsageError
 from harness.runs import DEFAULT_ROOT, find_runs
 from harness.runtime.tf_import import import_tensorflow
-
-EXIT_DAMAGED = 1
 
 
 def _add_list(subparsers) -> None:
@@ -39,9 +44,14 @@ def _run_list(args) -> int:
     runs = find_runs(*args.paths)
     if not runs:
         print(f"no run folders under {', '.join(args.paths)}")
+    damaged = 0
     for run_dir in runs:
-        print_run(run_dir)
-    return 0
+        try:
+            print_run(run_dir)
+        except RunDamaged as error:  # one run's manifest; the others are still listed
+            print(f"{run_dir}: DAMAGED: {error}")
+            damaged += 1
+    return EXIT_DAMAGED if damaged else 0
 
 
 def _add_show(subparsers) -> None:
@@ -56,10 +66,13 @@ def _add_show(subparsers) -> None:
 def _run_show(args) -> int:
     manifest, entry = resolve_one(args.run_dir, args.which)
     print(json.dumps(entry, indent=2))
+    problem = damage(manifest.run_dir, entry)  # nothing unverified reaches TensorFlow's reader
+    if problem is not None:
+        raise RunDamaged(f"{entry['name']} of {manifest.run_dir} is damaged: {problem}")
     tf = import_tensorflow()
 
     try:
-        variables = tf.train.list_variables(str(manifest.run_dir / entry["prefix"]))
+        variables = tf.train.list_variables(str(checkpoint_prefix(manifest.run_dir, entry)))
     except tf.errors.OpError as error:
         raise UsageError(
             f"cannot read {entry['name']} ({error.message.splitlines()[0]}); "
@@ -80,17 +93,37 @@ def _add_verify(subparsers) -> None:
 
 
 def _run_verify(args) -> int:
-    manifests = [load_run(run_dir) for run_dir in args.run_dirs]  # all bad names before any work
+    for run_dir in args.run_dirs:  # every bad name before any work
+        check_run_folder(run_dir)
     damaged = 0
-    for manifest in manifests:
-        if not manifest.checkpoints:
+    for run_dir in args.run_dirs:
+        try:
+            manifest = load_run(run_dir)
+        except RunDamaged as error:  # this run's manifest; the others are still verified
+            print(f"{run_dir}: DAMAGED: {error}")
+            damaged += 1
+            continue
+        for position, raw, problem in manifest.malformed:
+            print(f"{manifest.run_dir} {entry_label(position, raw)}: DAMAGED: {problem}")
+        damaged += len(manifest.malformed)
+        if not manifest.checkpoints and not manifest.malformed:
             print(f"{manifest.run_dir}: no checkpoints")
         for entry in manifest.checkpoints:
-            problem = damage(manifest.run_dir, entry)
-            damaged += problem is not None
-            status = "OK" if problem is None else f"DAMAGED: {problem}"
+            status = _status_now(manifest, entry)
+            damaged += status.startswith("DAMAGED")
             print(f"{manifest.run_dir} {entry['name']}: {status}")
     return EXIT_DAMAGED if damaged else 0
+
+
+def _status_now(manifest: Manifest, entry: dict) -> str:
+    """OK, DAMAGED: <problem>, or, if a training run pruned the entry while it was being
+    checked, a line saying so: that checkpoint is gone, not damaged."""
+    problem = damage(manifest.run_dir, entry)
+    if problem is None:
+        return "OK"
+    if Manifest.load(manifest.run_dir).find(entry["name"]) != entry:
+        return "removed by the run's retention while it was being checked"
+    return f"DAMAGED: {problem}"
 
 
 def _add_prune(subparsers) -> None:
@@ -113,6 +146,9 @@ def _add_prune(subparsers) -> None:
         help="best checkpoints by the monitor to keep",
     )
     parser.add_argument("--keep-every", type=int, metavar="E", help="also keep every E-th epoch")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="say what would be removed and remove nothing"
+    )
     parser.set_defaults(run=_run_prune)
 
 
@@ -123,17 +159,37 @@ def _run_prune(args) -> int:
         keep_best=args.keep_best,
         keep_every=args.keep_every,
     )
+    if args.dry_run:
+        manifest = load_run(args.run_dir)
+        kept = select_kept(manifest.checkpoints, policy)
+        _print_pruned(
+            manifest, policy, [n for n in manifest.names() if n not in kept], "would remove"
+        )
+        return 0
     import_tensorflow()
     with RunLock(args.run_dir):
         # Read again under the lock: a trainer that just finished may have changed it.
         manifest = load_run(args.run_dir)
-        if not manifest.checkpoints:
-            print(f"{manifest.run_dir}: no checkpoints")
-            return 0
-        dropped = apply_retention(manifest, policy)
-    removed = ", ".join(entry["name"] for entry in dropped) or "nothing"
-    print(f"{manifest.run_dir}: removed {removed}; kept {', '.join(manifest.names())}")
+        before = Manifest(manifest.run_dir, list(manifest.checkpoints))
+        dropped = apply_retention(manifest, policy) if manifest.checkpoints else []
+    _print_pruned(before, policy, [entry["name"] for entry in dropped], "removed")
     return 0
+
+
+def _print_pruned(manifest: Manifest, policy, dropped: list[str], verb: str) -> None:
+    """ "RUN: removed a, b; kept c", and why the newest is kept if the policy alone would not."""
+    if not manifest.checkpoints:
+        print(f"{manifest.run_dir}: no checkpoints")
+        return
+    kept = [name for name in manifest.names() if name not in dropped]
+    line = f"{manifest.run_dir}: {verb} {', '.join(dropped) or 'nothing'}; kept {', '.join(kept)}"
+    newest = manifest.latest()["name"]
+    if newest not in chosen_by_policy(manifest.checkpoints, policy):
+        line += (
+            f" ({newest} is kept although the policy does not choose it: the newest checkpoint "
+            "always stays, so that the run can be resumed)"
+        )
+    print(line)
 
 
 def _add_export(subparsers) -> None:

@@ -1,18 +1,38 @@
-"""SHA-256 records of checkpoint files and their verification against the manifest."""
+"""SHA-256 records of checkpoint files and their verification against the manifest.
+
+Verification opens only what an entry's name allows (`checkpoint_files`): the entry's own files
+in `<run>/ckpt/`, each a regular file there once symbolic links are resolved. A manifest that
+names /dev/zero, a FIFO or another run's files gets a damage report, never a read.
+"""
 
 import hashlib
+import os
+import stat
 from pathlib import Path
+
+from harness.checkpoints.manifest_schema import check_file_names
+from harness.checkpoints.schema import Malformed
 
 _CHUNK_BYTES = 1 << 20
 
 
 def sha256_of(path) -> str:
     """Hex SHA-256 of a file, read in chunks so large shards do not fill memory."""
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK_BYTES):
-            digest.update(chunk)
+        return _sha256_of_handle(handle)
+
+
+def _sha256_of_handle(handle) -> str:
+    digest = hashlib.sha256()
+    while chunk := handle.read(_CHUNK_BYTES):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def checkpoint_prefix(run_dir, entry: dict) -> Path:
+    """Where a checkpoint's files are: `<run>/ckpt/<name>`, from the entry's name alone (the
+    manifest's "prefix" field is never used as a path)."""
+    return Path(run_dir) / "ckpt" / entry["name"]
 
 
 def record_files(run_dir, prefix: str) -> dict:
@@ -52,13 +72,32 @@ def damage(run_dir, entry: dict) -> str | None:
     run_dir = Path(run_dir)
     if not entry.get("files"):
         return "no files are recorded for it"
+    try:
+        check_file_names(entry["name"], list(entry["files"]))
+    except Malformed as error:
+        return f"its manifest entry is malformed: {error}"
+    ckpt_dir = (run_dir / "ckpt").resolve()
     for name, record in entry["files"].items():
-        path = run_dir / name
-        if not path.exists():
-            return f"{name} is missing"
-        size = path.stat().st_size
-        if size != record["bytes"]:
-            return f"{name} has {size} bytes, {record['bytes']} were written"
-        if sha256_of(path) != record["sha256"]:
-            return f"{name} does not match its SHA-256 checksum"
+        problem = _file_damage(run_dir / name, ckpt_dir, record)
+        if problem:
+            return f"{name} {problem}"
+    return None
+
+
+def _file_damage(path: Path, ckpt_dir: Path, record: dict) -> str | None:
+    if not path.exists():
+        return "is missing"
+    if path.resolve().parent != ckpt_dir:
+        return f"leads out of {ckpt_dir} (to {path.resolve()})"
+    # Non-blocking, so that a FIFO put in its place cannot stall the open; checked on the
+    # descriptor itself, so that nothing swapped in after the check is read either.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return "is not a regular file"
+        if info.st_size != record["bytes"]:
+            return f"has {info.st_size} bytes, {record['bytes']} were written"
+        if _sha256_of_handle(handle) != record["sha256"]:
+            return "does not match its SHA-256 checksum"
     return None

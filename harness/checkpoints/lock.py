@@ -1,4 +1,5 @@
-"""`RunLock`: one process at a time may write to a run folder.
+"""`RunLock`: one process at a time may write to a run folder; `checkpoint_files_held`: readers
+and retention take turns on the checkpoint files.
 
 The lock is `fcntl.flock` on an open descriptor of `<run>/.lock`, so the operating system
 releases it when the owner exits in any way, SIGKILL included; no stale-PID guessing decides who
@@ -6,15 +7,18 @@ owns the folder. The file's JSON (pid, host, start time) only serves the message
 per host: two machines sharing the folder over NFS are not kept apart.
 """
 
+import contextlib
+import errno
 import fcntl
 import json
 import os
 import socket
+import stat
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness.errors import UsageError
+from harness.errors import RunDamaged, UsageError
 
 LOCK_NAME = ".lock"
 # Another owner may remove the lock file between our open and our flock; we then try again.
@@ -42,7 +46,7 @@ class RunLock:
             raise RuntimeError(f"{self.path} is already held by this RunLock")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         for _ in range(_ATTEMPTS):
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = self._open()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -57,6 +61,23 @@ class RunLock:
                 return
             os.close(fd)  # we locked a file its owner had just removed
         raise UsageError(f"could not lock {self.path}: it keeps being replaced by other processes")
+
+    def _open(self) -> int:
+        # The lock file is truncated and written, so it must be the run's own plain file: never
+        # a symbolic link planted to make this process overwrite something elsewhere.
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as error:
+            if error.errno != errno.ELOOP:
+                raise
+            raise RunDamaged(
+                f"{self.path} is a symbolic link, not a run's lock file; remove it"
+            ) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise RunDamaged(f"{self.path} is not a regular file, not a run's lock file; remove it")
+        return fd
 
     def _take(self, fd: int) -> None:
         previous = _read_owner(fd)
@@ -118,3 +139,26 @@ def _describe(owner: dict) -> str:
         return "another process"
     where = f" on {owner['host']}" if owner.get("host") not in (None, socket.gethostname()) else ""
     return f"process {owner['pid']}{where} (started {owner.get('started', 'at an unknown time')})"
+
+
+@contextlib.contextmanager
+def checkpoint_files_held(ckpt_dir, *, exclusive: bool):
+    """Holds `fcntl.flock` on the ckpt/ folder itself for the duration.
+
+    Readers hold it shared while they verify a checkpoint and restore it; retention holds it
+    alone while it deletes files. So a checkpoint a reader has verified cannot vanish before
+    TensorFlow has read it (TensorFlow opens files by name, and a restore that fails half-way
+    leaves restorations pending on a path that is gone). Locking the folder, not a file in it,
+    needs no write permission: a reader of a read-only run folder takes it too. A missing folder
+    holds no files, so there is nothing to lock.
+    """
+    try:
+        fd = os.open(ckpt_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock

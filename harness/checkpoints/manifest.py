@@ -14,23 +14,28 @@ once its files are complete and hashed, and retention deletes only files it list
          "files": {"ckpt/ckpt-40.index": {"bytes": 345, "sha256": "..."}, ...}}]}
 
 Paths are relative to the run folder. A metric that was not finite is recorded as null.
+
+The file is checked on load (`manifest_schema`): a malformed top level is damage to the run (one
+line naming the file and the key); a malformed entry is damage to that entry alone, kept in the
+file as it was and never restored, pruned or opened.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.atomic import write_json_atomic
+from harness.checkpoints.manifest_schema import FORMAT_VERSION, check_manifest, entry_label
 from harness.checkpoints.retention import RetentionPolicy, rank_best
-from harness.errors import UsageError
-from harness.runs import read_run_json, result_checkpoint
+from harness.errors import RunDamaged, UsageError
+from harness.runs import read_json_file, read_run_json, result_checkpoint
 from harness.runtime.timing import MANIFEST, stage
 
 MANIFEST_NAME = "manifest.json"
 CKPT_DIR = "ckpt"
 CKPT_NAME = "ckpt"
-FORMAT_VERSION = 1
+# Thousands of entries take a few MB; anything far larger is not a manifest this harness wrote.
+MAX_MANIFEST_BYTES = 64 << 20
 # How a user names a checkpoint, everywhere: a tag, a name, or the prefix path of one.
 _NAME_PATTERN = re.compile(r"ckpt-\d+")
 # "result" is the checkpoint whose weights model.keras and summary.json hold (runs.py says which).
@@ -70,26 +75,28 @@ class Manifest:
     """The parsed `manifest.json` of one run folder (empty if the file does not exist yet)."""
 
     run_dir: Path
-    checkpoints: list = field(default_factory=list)
+    checkpoints: list = field(default_factory=list)  # the well-formed entries, oldest first
     policy: dict | None = None
     best: dict | None = None
+    # Entries that do not fit the format: (position in the file, the entry as found, problem).
+    malformed: list = field(default_factory=list)
 
     @classmethod
     def load(cls, run_dir) -> "Manifest":
-        """Reads `<run_dir>/manifest.json`; a missing file gives an empty manifest.
+        """Reads and checks `<run_dir>/manifest.json`; a missing file gives an empty manifest.
 
         Raises:
-            UsageError: The file exists but is not a manifest.
+            RunDamaged: The file is not a regular file, or its top level is not a manifest's;
+                the message names the file and the key.
         """
         run_dir = Path(run_dir)
         path = run_dir / MANIFEST_NAME
-        if not path.exists():
-            return cls(run_dir)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(run_dir, list(data["checkpoints"]), data.get("policy"), data.get("best"))
-        except (ValueError, KeyError, TypeError) as error:
-            raise UsageError(f"{path} is not a checkpoint manifest ({error})") from None
+            data = read_json_file(path, max_bytes=MAX_MANIFEST_BYTES)
+        except FileNotFoundError:
+            return cls(run_dir)
+        checkpoints, malformed = check_manifest(data, path)
+        return cls(run_dir, checkpoints, data.get("policy"), data.get("best"), malformed)
 
     def save(self) -> None:
         """Writes the manifest atomically, so a reader sees the old one or the new one.
@@ -103,7 +110,8 @@ class Manifest:
             "format": FORMAT_VERSION,
             "policy": self.policy,
             "best": self.best,
-            "checkpoints": self.checkpoints,
+            # Malformed entries stay as they were found, for a person to look at.
+            "checkpoints": [raw for _, raw, _ in self.malformed] + self.checkpoints,
         }
         with stage(MANIFEST):
             write_json_atomic(self.run_dir / MANIFEST_NAME, content, durable=False)
@@ -128,6 +136,13 @@ class Manifest:
         """ "run folder X (checkpoints: a, b)" for error messages."""
         names = ", ".join(self.names()) or "none"
         return f"run folder {self.run_dir} (checkpoints: {names})"
+
+    def malformed_lines(self) -> list[str]:
+        """One line per malformed entry: "manifest entry 3 (ckpt-40) is malformed: ..."."""
+        return [
+            f"{entry_label(position, raw)} is malformed: {problem}"
+            for position, raw, problem in self.malformed
+        ]
 
 
 def candidates(
@@ -186,9 +201,15 @@ def _by_path(manifest: Manifest, which: str) -> tuple[Manifest, list[dict]]:
 
 def _find_or_fail(manifest: Manifest, name: str) -> dict:
     entry = manifest.find(name)
-    if entry is None:
-        raise UsageError(f"unknown checkpoint {name!r} in {manifest.describe()}; use {NAMES_HELP}")
-    return entry
+    if entry is not None:
+        return entry
+    for position, raw, problem in manifest.malformed:
+        if isinstance(raw, dict) and raw.get("name") == name:
+            raise RunDamaged(
+                f"checkpoint {name} of {manifest.run_dir} cannot be used: "
+                f"{entry_label(position, raw)} in {MANIFEST_NAME} is malformed: {problem}"
+            )
+    raise UsageError(f"unknown checkpoint {name!r} in {manifest.describe()}; use {NAMES_HELP}")
 
 
 def resolve_one(run_dir, which: str = "latest") -> tuple[Manifest, dict]:
@@ -209,10 +230,20 @@ def load_run(run_dir) -> Manifest:
 
     Raises:
         UsageError: The folder does not exist or has no manifest.json.
+        RunDamaged: The manifest is not one (`Manifest.load`).
+    """
+    return Manifest.load(check_run_folder(run_dir))
+
+
+def check_run_folder(run_dir) -> Path:
+    """Returns `run_dir` as a Path if it is a folder with a manifest.json.
+
+    Raises:
+        UsageError: The folder does not exist or has no manifest.json.
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise UsageError(f"run folder {run_dir} does not exist")
     if not (run_dir / MANIFEST_NAME).exists():
         raise UsageError(f"{run_dir} is not a run folder with checkpoints (no {MANIFEST_NAME})")
-    return Manifest.load(run_dir)
+    return run_dir

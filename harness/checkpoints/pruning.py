@@ -5,12 +5,15 @@ That order means a crash part-way leaves orphan files at worst, never a manifest
 """
 
 import math
+import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
 
+from harness.checkpoints.lock import checkpoint_files_held
 from harness.checkpoints.manifest import CKPT_DIR, Manifest
 from harness.checkpoints.retention import RetentionPolicy, monitor_value, rank_best, select_kept
+from harness.errors import UsageError
 from harness.runtime.timing import DELETE, RETENTION, TF_STATE_FILE, stage
 
 
@@ -64,10 +67,12 @@ def write_tf_state(run_dir, entries: list[dict]) -> None:
         return
     import tensorflow as tf
 
-    names = [Path(entry["prefix"]).name for entry in entries]
+    names = [entry["name"] for entry in entries]
     timestamps = [datetime.fromisoformat(entry["time"]).timestamp() for entry in entries]
     tf.__internal__.train.update_checkpoint_state(
-        save_dir=str(Path(run_dir) / CKPT_DIR),
+        # Absolute: with a relative folder TensorFlow rewrites each name relative to it again,
+        # and `train.py --run-dir run` recorded "../../ckpt-40", which latest_checkpoint misread.
+        save_dir=str(Path(run_dir).resolve() / CKPT_DIR),
         model_checkpoint_path=names[-1],
         all_model_checkpoint_paths=names,
         save_relative_paths=True,
@@ -85,6 +90,12 @@ def delete_entry_files(run_dir, dropped: list[dict], *, keep: list[dict]) -> Non
     run_dir = Path(run_dir)
     ckpt_dir = (run_dir / CKPT_DIR).resolve()
     still_needed = {name for entry in keep for name in entry.get("files", {})}
+    if dropped:
+        with checkpoint_files_held(ckpt_dir, exclusive=True):  # readers finish restoring first
+            _delete(run_dir, ckpt_dir, dropped, still_needed)
+
+
+def _delete(run_dir: Path, ckpt_dir: Path, dropped: list[dict], still_needed: set) -> None:
     for entry in dropped:
         for name in entry.get("files", {}):
             path = (run_dir / name).resolve()
@@ -100,3 +111,23 @@ def delete_entry_files(run_dir, dropped: list[dict], *, keep: list[dict]) -> Non
                 pass  # already gone: a crash after an earlier, partial deletion
             except OSError as error:
                 print(f"warning: could not delete {path}: {error}", file=sys.stderr)
+
+
+def remove_unrecorded(run_dir, name: str) -> None:
+    """Removes what a failed save of checkpoint `name` left in ckpt/ (its files and TensorFlow's
+    `<name>_temp` folder), so that a full disk gets its space back; nothing is removed if the
+    manifest on disk records `name`, or cannot be read."""
+    try:
+        if Manifest.load(run_dir).find(name) is not None:
+            return
+    except UsageError:
+        return
+    ckpt = Path(run_dir) / CKPT_DIR
+    for path in [*ckpt.glob(f"{name}.index"), *ckpt.glob(f"{name}.data-?????-of-?????")]:
+        try:
+            path.unlink()
+        except OSError:
+            pass  # a read-only folder keeps them; the manifest does not list them either way
+    temporary = ckpt / f"{name}_temp"
+    if temporary.is_dir() and not temporary.is_symlink():
+        shutil.rmtree(temporary, ignore_errors=True)

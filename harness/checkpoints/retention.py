@@ -34,18 +34,16 @@ class RetentionPolicy:
         # Policies come from command-line flags and old manifests, so bad values are user errors.
         for field in ("keep_last", "keep_best"):
             value = getattr(self, field)
-            if not isinstance(value, int) or value < 0:
+            if not _is_whole(value) or value < 0:
                 raise UsageError(f"{field} must be a whole number >= 0, got {value!r}")
-        if self.keep_every is not None and (
-            not isinstance(self.keep_every, int) or self.keep_every < 1
-        ):
+        if self.keep_every is not None and (not _is_whole(self.keep_every) or self.keep_every < 1):
             raise UsageError(
                 f"keep_every must be a whole number >= 1 or unset, got {self.keep_every!r}"
             )
         if self.mode not in MODES:
             raise UsageError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
-        if not self.monitor:
-            raise UsageError("monitor must name a metric, e.g. val_loss")
+        if not isinstance(self.monitor, str) or not self.monitor:
+            raise UsageError(f"monitor must name a metric, e.g. val_loss, got {self.monitor!r}")
 
     def to_json(self) -> dict:
         """The policy as the JSON object the manifest records."""
@@ -56,6 +54,10 @@ class RetentionPolicy:
         """Reads a policy recorded by `to_json`, with some fields replaced by `overrides`."""
         known = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
         return cls(**{**known, **overrides})
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def monitor_value(entry: dict, monitor: str) -> float | None:
@@ -97,8 +99,14 @@ def select_kept(entries: list[dict], policy: RetentionPolicy) -> list[str]:
     """
     if not entries:
         return []
+    kept = chosen_by_policy(entries, policy) | {entries[-1]["name"]}
+    return [entry["name"] for entry in entries if entry["name"] in kept]
+
+
+def chosen_by_policy(entries: list[dict], policy: RetentionPolicy) -> set[str]:
+    """Names the policy's own rules keep, without the newest entry that is always kept too."""
     epoch_entries = [entry for entry in entries if entry.get("kind") == "epoch"]
-    kept = {entries[-1]["name"]}
+    kept = set()
     if policy.keep_last:
         kept.update(entry["name"] for entry in epoch_entries[-policy.keep_last :])
     kept.update(entry["name"] for entry in rank_best(entries, policy)[: policy.keep_best])
@@ -106,4 +114,4 @@ def select_kept(entries: list[dict], policy: RetentionPolicy) -> list[str]:
         kept.update(
             entry["name"] for entry in epoch_entries if entry["epoch"] % policy.keep_every == 0
         )
-    return [entry["name"] for entry in entries if entry["name"] in kept]
+    return kept

@@ -15,15 +15,14 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness.checkpoints.compat import check_fits
-from harness.checkpoints.integrity import damage, record_files
-from harness.checkpoints.manifest import CKPT_DIR, CKPT_NAME, Manifest, candidates
-from harness.checkpoints.pruning import apply_retention
+from harness.checkpoints.integrity import record_files
+from harness.checkpoints.manifest import CKPT_DIR, CKPT_NAME, Manifest
+from harness.checkpoints.manifest_schema import KINDS
+from harness.checkpoints.pruning import apply_retention, remove_unrecorded
+from harness.checkpoints.reader import restore_verified
 from harness.checkpoints.retention import RetentionPolicy, rank_best
-from harness.errors import UsageError
+from harness.errors import FileSystemError, UsageError, filesystem_error
 from harness.runtime.timing import CHECKPOINT_SAVE, SHA256, TENSORFLOW_WRITE, stage
-
-KINDS = ("epoch", "step")
 
 
 class CheckpointStore:
@@ -69,44 +68,76 @@ class CheckpointStore:
         Returns:
             The manifest entry. With `async_save` it has "pending": True and no "files" yet; the
             entry is recorded once the files are complete (see the class docstring).
+
+        Raises:
+            FileSystemError: the disk is full, read-only or refuses the write. What this save
+                wrote is removed and the checkpoints recorded before stay as they were.
         """
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-        with stage(CHECKPOINT_SAVE):
-            self.wait()
-            import tensorflow as tf
+        with stage(CHECKPOINT_SAVE), self._file_system_errors_reported(int(step)):
+            self._wait()
+            return self._save(epoch=epoch, step=step, metrics=metrics, kind=kind)
 
-            (self.run_dir / CKPT_DIR).mkdir(parents=True, exist_ok=True)
-            prefix = self.run_dir / CKPT_DIR / f"{CKPT_NAME}-{int(step)}"
-            if self.async_save:
-                self._manager = tf.train.CheckpointManager(
-                    self.checkpoint,
-                    directory=str(self.run_dir / CKPT_DIR),
-                    max_to_keep=None,
-                    checkpoint_name=CKPT_NAME,
+    @contextlib.contextmanager
+    def _file_system_errors_reported(self, step: int):
+        """A failed write becomes a FileSystemError that names ckpt/ and the checkpoint a
+        --resume would continue from; the half-written files of the save are removed first."""
+        try:
+            yield
+        except Exception as error:
+            problem = filesystem_error(error)
+            if problem is None:
+                raise
+            pending, self._pending = self._pending, None
+            for name in {f"{CKPT_NAME}-{step}", *([pending["name"]] if pending else [])}:
+                remove_unrecorded(self.run_dir, name)
+            try:
+                intact = Manifest.load(self.run_dir).latest()
+            except UsageError:
+                intact = None  # a manifest that cannot be read names no checkpoint to resume
+            then = "run the command again"
+            if intact is not None:
+                then = (
+                    f"continue with python train.py --run-dir {self.run_dir} --resume "
+                    f"({intact['name']}, epoch {intact['epoch']}, is intact)"
                 )
-                with _functions_run_eagerly(True):
-                    self._manager.save(
-                        checkpoint_number=int(step),
-                        options=tf.train.CheckpointOptions(enable_async=True),
-                    )
-            else:
-                write, path = self._compiled_write(tf), tf.constant(str(prefix))
-                with stage(TENSORFLOW_WRITE):
-                    write(path)
-            entry = {
-                "name": f"{CKPT_NAME}-{int(step)}",
-                "prefix": f"{CKPT_DIR}/{CKPT_NAME}-{int(step)}",
-                "epoch": int(epoch),
-                "step": int(step),
-                "kind": kind,
-                "metrics": _clean(metrics),
-                "time": datetime.now(timezone.utc).isoformat(),
-            }
-            if self.async_save:
-                self._pending = entry
-                return {**entry, "pending": True}
-            return self._record(entry)
+            raise FileSystemError(problem.errno, self.run_dir / CKPT_DIR, then) from None
+
+    def _save(self, *, epoch: int, step: int, metrics: dict, kind: str) -> dict:
+        import tensorflow as tf
+
+        (self.run_dir / CKPT_DIR).mkdir(parents=True, exist_ok=True)
+        prefix = self.run_dir / CKPT_DIR / f"{CKPT_NAME}-{int(step)}"
+        if self.async_save:
+            self._manager = tf.train.CheckpointManager(
+                self.checkpoint,
+                directory=str(self.run_dir / CKPT_DIR),
+                max_to_keep=None,
+                checkpoint_name=CKPT_NAME,
+            )
+            with _functions_run_eagerly(True):
+                self._manager.save(
+                    checkpoint_number=int(step),
+                    options=tf.train.CheckpointOptions(enable_async=True),
+                )
+        else:
+            write, path = self._compiled_write(tf), tf.constant(str(prefix))
+            with stage(TENSORFLOW_WRITE):
+                write(path)
+        entry = {
+            "name": f"{CKPT_NAME}-{int(step)}",
+            "prefix": f"{CKPT_DIR}/{CKPT_NAME}-{int(step)}",
+            "epoch": int(epoch),
+            "step": int(step),
+            "kind": kind,
+            "metrics": _clean(metrics),
+            "time": datetime.now(timezone.utc).isoformat(),
+        }
+        if self.async_save:
+            self._pending = entry
+            return {**entry, "pending": True}
+        return self._record(entry)
 
     def _compiled_write(self, tf):
         """`checkpoint.write` traced once into a tf.function.
@@ -130,6 +161,12 @@ class CheckpointStore:
         Returns:
             The entry recorded now, or None if no save was outstanding.
         """
+        if self._pending is None:
+            return None
+        with self._file_system_errors_reported(self._pending["step"]):
+            return self._wait()
+
+    def _wait(self) -> dict | None:
         if self._pending is None:
             return None
         self._manager.sync()
@@ -197,34 +234,19 @@ class CheckpointStore:
             The entry restored, or None if `which` is "latest" and the run has no checkpoints.
 
         Raises:
-            UsageError: Unknown name, nothing intact to restore, or a checkpoint that does not
-                fit the model (the message names the mismatched variables).
+            RunDamaged: Nothing intact to restore, or a verified checkpoint TensorFlow cannot
+                read.
+            UsageError: Unknown name, or a checkpoint that does not fit the model (the message
+                names the mismatched variables).
         """
         self.wait()
-        self.skipped = []
-        manifest, entries = candidates(self._manifest, which, self.policy)
-        if not entries:
-            return None
-        chosen, skipped = _first_intact(manifest.run_dir, entries)
-        if chosen is None:
-            raise UsageError(
-                f"no intact checkpoint to restore for {which!r} in {manifest.describe()}: "
-                + "; ".join(f"{entry['name']}: {problem}" for entry, problem in skipped)
-            )
-        self.skipped = [
-            f"skipping damaged checkpoint {entry['name']} ({problem}); "
-            f"restoring {chosen['name']} instead"
-            for entry, problem in skipped
-        ]
+        self._manifest, entry, self.skipped = restore_verified(
+            self.checkpoint, self._manifest, which, self.policy
+        )
         if warn:
             for line in self.skipped:
                 print(f"warning: {line}", file=sys.stderr)
-        prefix = str(manifest.run_dir / chosen["prefix"])
-        check_fits(self.checkpoint, prefix, chosen["name"])
-        status = self.checkpoint.restore(prefix)
-        status.assert_existing_objects_matched()
-        status.expect_partial()  # save_counter is restored lazily; no warning at exit for it
-        return dict(chosen)
+        return None if entry is None else dict(entry)
 
 
 @contextlib.contextmanager
@@ -244,16 +266,6 @@ def _functions_run_eagerly(enabled: bool):
         yield
     finally:
         tf.config.run_functions_eagerly(before)
-
-
-def _first_intact(run_dir, entries: list[dict]) -> tuple[dict | None, list[tuple[dict, str]]]:
-    skipped = []
-    for entry in entries:
-        problem = damage(run_dir, entry)
-        if problem is None:
-            return entry, skipped
-        skipped.append((entry, problem))
-    return None, skipped
 
 
 def _clean(metrics: dict) -> dict:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from harness.checkpoints.manifest import Manifest
+from harness.checkpoints.retention import rank_best
 
 COLUMNS = ("name", "epoch", "step", "metrics", "size", "tags")
 
@@ -31,7 +32,8 @@ def table_rows(manifest: Manifest) -> list[tuple[str, ...]]:
     """One row per checkpoint, oldest first, in the order of COLUMNS."""
     policy = manifest.retention_policy()
     latest = manifest.latest()
-    best_name = (manifest.best or {}).get("name")
+    ranked = rank_best(manifest.checkpoints, policy)  # not the file's "best": it may be stale
+    best_name = ranked[0]["name"] if ranked else None
     rows = []
     for entry in manifest.checkpoints:
         tags = [
@@ -57,6 +59,8 @@ def table_rows(manifest: Manifest) -> list[tuple[str, ...]]:
 def print_run(run_dir: Path) -> None:
     """Prints one run's checkpoint table, or a line saying it has none."""
     manifest = Manifest.load(run_dir)
+    for line in manifest.malformed_lines():
+        print(f"{run_dir}: {line}")
     if not manifest.checkpoints:
         print(f"{run_dir}: no checkpoints")
         return

@@ -139,6 +139,8 @@ def _test_split(path: str, target: str, normalization: dict) -> tuple:
 def read_table(path: str) -> pd.DataFrame:
     """Reads every cell as text, so labels and categories keep their written form."""
     if not os.path.isfile(path):
+        if os.path.exists(path):  # a folder, a FIFO or a device: never opened
+            raise UsageError(f"csv file {path!r} is not a regular file; give csv:PATH to a file")
         raise UsageError(f"csv file {path!r} not found (give csv:PATH to an existing file)")
     try:
         return pd.read_csv(path, dtype=str, skipinitialspace=True)

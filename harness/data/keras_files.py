@@ -8,10 +8,14 @@
 """
 
 import gzip
+import math
 import os
 import pickle
+import zipfile
 
 import numpy as np
+
+from harness.errors import UsageError
 
 FASHION_FILES = (
     "train-labels-idx1-ubyte.gz",
@@ -40,9 +44,63 @@ _PICKLE_GLOBALS = frozenset(
 )
 
 
+# Deflate cannot expand data more than about 1032-fold, so a zip member claiming more is lying.
+_DEFLATE_MAX_RATIO = 1032
+_NPY_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def check_npy_header(handle, available_bytes: int, what: str) -> tuple:
+    """Reads a .npy header and checks that the file can hold the array it claims.
+
+    NumPy allocates the array the header describes before it reads the data, so a header that
+    claims 10^11 values in a small file would ask for terabytes. Checking the claim against the
+    bytes that follow the header keeps every allocation within the size of the file.
+
+    Args:
+        handle: a binary file positioned at the start of the .npy data.
+        available_bytes: the bytes from that position to the end of the array's data.
+        what: names the file in messages.
+
+    Returns:
+        (shape, dtype) the header claims.
+
+    Raises:
+        UsageError: not a .npy header, an object array, or more data claimed than there is.
+    """
+    start = handle.tell()
+    try:
+        version = np.lib.format.read_magic(handle)
+        shape, _, dtype = _NPY_HEADER_READERS[version](handle)
+    except (KeyError, ValueError, EOFError, SyntaxError) as error:
+        raise UsageError(f"{what} is not a .npy array ({error or 'unknown version'})") from None
+    if dtype.hasobject:
+        raise UsageError(f"{what} holds Python objects; only numeric arrays are read")
+    claimed = math.prod(shape) * dtype.itemsize
+    held = available_bytes - (handle.tell() - start)
+    if claimed > held:
+        raise UsageError(
+            f"{what} claims a {dtype} array of shape {shape} ({claimed} bytes) but holds "
+            f"{max(held, 0)} bytes of data; it is truncated or not a real .npy file"
+        )
+    return shape, dtype
+
+
 def read_mnist(folder: str) -> tuple:
-    """Reads mnist.npz from `folder`: ((x_train, y_train), (x_test, y_test))."""
-    with np.load(os.path.join(folder, "mnist.npz"), allow_pickle=False) as arrays:
+    """Reads mnist.npz from `folder`: ((x_train, y_train), (x_test, y_test)).
+
+    Raises:
+        UsageError: a member's header claims more data than the member holds.
+    """
+    path = os.path.join(folder, "mnist.npz")
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            inflated = min(info.file_size, info.compress_size * _DEFLATE_MAX_RATIO + 1024)
+            with archive.open(info) as member:
+                check_npy_header(member, inflated, f"{path}:{info.filename}")
+    with np.load(path, allow_pickle=False) as arrays:
         return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 

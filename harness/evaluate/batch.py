@@ -16,7 +16,7 @@ from harness.errors import UsageError
 from harness.evaluate.args import selected_runs
 from harness.evaluate.data import EvalDataCache
 from harness.evaluate.single import EvalRequest, describe, evaluate_checkpoint
-from harness.runs import read_run_json
+from harness.runs import check_writable, read_run_json
 
 EXIT_FAILED_ROWS = 1
 SUMMARY_NAME = "summary.csv"
@@ -95,6 +95,7 @@ def run_evaluation(plan: EvalPlan) -> int:
     """
     if plan.summary is None:
         return _evaluate_one(plan.runs[0], plan.request)
+    check_writable(plan.summary.parent)  # before the batch, not after all of it
     rows = evaluate_batch(plan.runs, plan.request, every_checkpoint=plan.every_checkpoint)
     frame = write_summary(plan.summary, rows)
     _print_summary(frame, plan.summary)
@@ -102,6 +103,9 @@ def run_evaluation(plan: EvalPlan) -> int:
 
 
 def _evaluate_one(run_dir: Path, request: EvalRequest) -> int:
+    # A read-only or full disk is found before the data is loaded. A damaged checkpoint raises
+    # RunDamaged (exit 1); one passed over for an intact one is a warning line and exit 1.
+    check_writable(Path(request.out) if request.out else run_dir / "reports")
     metrics = evaluate_checkpoint(run_dir, request)
     print(describe(metrics))
     for line in metrics["damage"]:

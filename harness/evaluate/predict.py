@@ -13,7 +13,6 @@ import time
 import numpy as np
 import pandas as pd
 
-from harness.atomic import write_text_atomic
 from harness.errors import UsageError
 
 
@@ -112,9 +111,17 @@ def run_prediction(plan: PredictPlan) -> int:
 
     Raises:
         UsageError: the checkpoint cannot be restored.
+        RunDamaged: nothing intact to restore (exit 1).
+        FileSystemError: --out cannot be written (checked before the restore).
     """
-    from harness.checkpoints.restore import restore_run_model
+    from pathlib import Path
 
+    from harness.checkpoints.restore import restore_run_model
+    from harness.reports.csv_cells import write_csv_atomic
+    from harness.runs import check_writable
+
+    if plan.out:
+        check_writable(Path(plan.out).parent)
     restored = restore_run_model(plan.run_dir, plan.which)
     timed = predict_timed(restored.model, plan.x, plan.batch_size)
     table = prediction_table(plan.names, timed.outputs, plan.run)
@@ -124,7 +131,7 @@ def run_prediction(plan: PredictPlan) -> int:
     )
     print(_format_lines(table, plan.run["model"]["task"]))
     if plan.out:
-        write_text_atomic(plan.out, table.to_csv(index=False))
+        write_csv_atomic(plan.out, table, index=False)
         print(f"predictions: {plan.out}")
     return 0
 

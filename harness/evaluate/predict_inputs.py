@@ -12,7 +12,9 @@
   labels optional) holds one series per row (`harness.data.series.read_inputs`).
 """
 
+import contextlib
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,9 @@ from harness.errors import UsageError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 _IMAGE_MODES = {1: "L", 3: "RGB"}
+# Decoded at 4 bytes a pixel, 4096 x 4096 is 64 MB; a larger picture is shrunk first or refused,
+# so that a huge or hostile file (a PNG that inflates to gigabytes) cannot exhaust memory.
+MAX_IMAGE_PIXELS = 4096 * 4096
 
 
 def read_inputs(paths, run: dict) -> tuple[list[str], np.ndarray]:
@@ -60,8 +65,10 @@ def read_inputs(paths, run: dict) -> tuple[list[str], np.ndarray]:
 def _read_raw(path: Path, normalization: dict):
     if not path.exists():
         raise UsageError(f"input file {path} not found")
-    if not path.is_file():
+    if path.is_dir():
         raise UsageError(f"input {path} is a folder; give image, .csv or .npy files")
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise UsageError(f"input {path} is not a regular file; give image, .csv or .npy files")
     suffix = path.suffix.lower()
     if normalization.get("method") == "series" and suffix != ".npy":
         from harness.data import series
@@ -95,7 +102,7 @@ def read_image(path: Path, normalization: dict) -> np.ndarray:
     if channels not in _IMAGE_MODES:
         raise UsageError(f"training images have {channels} channels; images can feed 1 or 3")
     try:
-        with Image.open(path) as image:
+        with _opened_within_budget(path) as image:
             image = image.convert(_IMAGE_MODES[channels])
             # Averaging boxes when shrinking is how the 8x8 digits were made from 32x32 scans.
             shrinking = image.width >= width and image.height >= height
@@ -106,6 +113,27 @@ def read_image(path: Path, normalization: dict) -> np.ndarray:
         raise UsageError(f"cannot read image {path}: {error}") from None
     pixels = np.asarray(image, dtype=np.float64).reshape(height, width, channels)
     return pixels * (float(normalization["raw_range"][1]) / 255.0)
+
+
+@contextlib.contextmanager
+def _opened_within_budget(path: Path):
+    """Image.open, which reads only the header, then the pixel budget; Pillow's own bomb check
+    (a warning above 89M pixels, an error above twice that) is left to this one."""
+    from PIL import Image
+
+    budget = f"predict.py reads images of up to {MAX_IMAGE_PIXELS} pixels (4096x4096)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            opened = Image.open(path)
+        except Image.DecompressionBombError:
+            raise UsageError(f"image {path} is far too large; {budget}: shrink it") from None
+    with opened as image:
+        if image.width * image.height > MAX_IMAGE_PIXELS:
+            raise UsageError(
+                f"image {path} is {image.width}x{image.height} pixels; {budget}: shrink it first"
+            )
+        yield image
 
 
 def _read_csv(path: Path, normalization: dict):
@@ -141,6 +169,10 @@ def _numeric_rows(path: Path, size: int) -> np.ndarray:
 
 
 def _read_npy(path: Path, normalization: dict):
+    from harness.data.keras_files import check_npy_header
+
+    with open(path, "rb") as handle:
+        check_npy_header(handle, path.stat().st_size, f".npy file {path}")
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:

@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 
-from harness.atomic import write_bytes_atomic, write_text_atomic
+from harness.atomic import write_bytes_atomic
 from harness.errors import UsageError
 from harness.reports import NORMALIZE_CHOICES
 from harness.reports.confusion_figure import confusion_matrix_png
+from harness.reports.csv_cells import write_csv_atomic
 
 # The corner cell of both matrix CSVs, read back as the index name by `pd.read_csv(index_col=0)`.
 MATRIX_INDEX_NAME = "true\\predicted"
@@ -55,7 +56,9 @@ def write_classification_report(
         shows its count and normalised value, an empty cell a grey 0.
 
     Class names are written as text; a name such as "0" reads back as a number unless read with
-    `dtype=str` (predictions.csv) or its index is cast to str.
+    `dtype=str` (predictions.csv) or its index is cast to str. A name a spreadsheet would take
+    for a formula (=, +, -, @ and not a number) is written with a leading quote
+    (`harness.reports.csv_cells`).
 
     Args:
         out_dir: folder to write into (created if missing).
@@ -83,13 +86,15 @@ def write_classification_report(
     report = metrics.classification_report(
         y_true, y_pred, labels=labels, target_names=class_names, output_dict=True, zero_division=0
     )
-    _write_csv(_matrix_frame(counts, class_names), out_dir / "confusion_matrix.csv")
-    _write_csv(_matrix_frame(normalized, class_names), out_dir / "confusion_matrix_normalized.csv")
-    _write_csv(
-        _report_frame(report, class_names, len(y_true)), out_dir / "classification_report.csv"
+    write_csv_atomic(out_dir / "confusion_matrix.csv", _matrix_frame(counts, class_names))
+    write_csv_atomic(
+        out_dir / "confusion_matrix_normalized.csv", _matrix_frame(normalized, class_names)
+    )
+    write_csv_atomic(
+        out_dir / "classification_report.csv", _report_frame(report, class_names, len(y_true))
     )
     predictions = _predictions_frame(index, y_true, y_pred, probabilities, class_names)
-    _write_csv(predictions, out_dir / "predictions.csv", index=False)
+    write_csv_atomic(out_dir / "predictions.csv", predictions, index=False)
     headline = _headline(report, y_true, probabilities, labels)
     png = confusion_matrix_png(
         counts,
@@ -180,10 +185,6 @@ def _check_index(index, n: int) -> np.ndarray:
     if index.shape != (n,):
         raise ValueError(f"index must have shape ({n},); got {index.shape}")
     return index
-
-
-def _write_csv(frame: pd.DataFrame, path, *, index: bool = True) -> None:
-    write_text_atomic(path, frame.to_csv(index=index))
 
 
 def _matrix_frame(matrix, class_names) -> pd.DataFrame:

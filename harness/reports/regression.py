@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 
-from harness.atomic import write_text_atomic
+from harness.reports.csv_cells import write_csv_atomic
 from harness.reports.plots import numeric_axis, regression_figure, save_figure_atomic
 
 METRIC_COLUMNS = ["mse", "rmse", "mae", "r2", "max_error", "n"]
@@ -52,9 +52,9 @@ def write_regression_report(out_dir, *, y_true, y_pred, index=None) -> dict:
             for output in range(num_outputs)
         ]
     report = pd.DataFrame(rows, columns=["output"] + METRIC_COLUMNS)
-    write_text_atomic(out_dir / "regression_report.csv", report.to_csv(index=False))
+    write_csv_atomic(out_dir / "regression_report.csv", report, index=False)
     predictions = _predictions_frame(index_values, y_true, y_pred)
-    write_text_atomic(out_dir / "predictions.csv", predictions.to_csv(index=False))
+    write_csv_atomic(out_dir / "predictions.csv", predictions, index=False)
     headline = rows[0]
     x_values, x_label = numeric_axis(index, num_examples)
     figure = regression_figure(

@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.atomic import write_json_atomic, write_text_atomic
+from harness.atomic import write_json_atomic
 from harness.errors import UsageError
+from harness.reports.csv_cells import write_csv_atomic
 
 LEADING_COLUMNS = ["run", "model", "dataset", "checkpoint", "epoch", "params"]
 TRAILING_COLUMNS = ["eval_samples_per_s", "status", "error"]
@@ -101,7 +102,7 @@ def write_batch_summary(
             # Nullable integers: a failed row's empty cell must not turn 12 into 12.0.
             frame[column] = pd.to_numeric(frame[column]).round().astype("Int64")
     frame = _ranked(frame, primary_metric, higher_is_better)
-    write_text_atomic(path, frame.to_csv(index=False))
+    write_csv_atomic(path, frame, index=False)
     return frame
 
 
