@@ -136,28 +136,32 @@ def ucr_section(quick: bool) -> dict:
 
 
 def table_lines(data: dict) -> list[str]:
-    """The markdown table of BENCHMARKS.md and the README: median [range] and wall per model."""
-    models = [name for name in MODELS if any(name in data.get(s, {}) for s in SETS)]
-    head = "| data set | " + " | ".join(f"`{name}`" for name in models)
-    lines = [head + " | published MLP / FCN / ResNet |", "|---" * (len(models) + 2) + "|"]
-    for dataset in SETS:
-        cells = []
-        for name in models:
-            row = data.get(dataset, {}).get(name)
-            cells.append(
-                "-"
-                if row is None
-                else f"{100 * row['median_accuracy']:.1f} [{100 * row['min_accuracy']:.1f}-"
-                f"{100 * row['max_accuracy']:.1f}], {row['median_wall_seconds']:.0f} s"
-                + (
-                    f" ({row['median_cpu_seconds']:.0f} s CPU)"
-                    if row.get("median_cpu_seconds")
-                    else ""
-                )
-            )
-        published = " / ".join(f"{value:.1f}" for value in PUBLISHED[dataset].values())
-        lines.append(f"| {dataset} | " + " | ".join(cells) + f" | {published} |")
+    """The markdown table of BENCHMARKS.md and the README: a row per model, a column per set,
+    each cell the median test accuracy (%) [range] over seeds and the median wall (CPU) time;
+    the published means last."""
+    lines = [
+        "| model | " + " | ".join(SETS) + " |",
+        "|---|" + "---|" * len(SETS),
+    ]
+    for name in MODELS:
+        rows = [data.get(dataset, {}).get(name) for dataset in SETS]
+        if any(rows):
+            lines.append(f"| `{name}` | " + " | ".join(_cell(row) for row in rows) + " |")
+    for paper in ("MLP", "FCN", "ResNet"):
+        cells = " | ".join(f"{PUBLISHED[dataset][paper]:.1f}" for dataset in SETS)
+        lines.append(f"| {paper}, Fawaz et al. 2019 (mean of 10) | {cells} |")
     return lines
+
+
+def _cell(row) -> str:
+    if row is None:
+        return "-"
+    cpu = row.get("median_cpu_seconds")
+    return (
+        f"**{100 * row['median_accuracy']:.1f}** [{100 * row['min_accuracy']:.1f}-"
+        f"{100 * row['max_accuracy']:.1f}], {row['median_wall_seconds']:.0f} s"
+        + (f" ({cpu:.0f} s CPU)" if cpu else "")
+    )
 
 
 def main(argv=None) -> int:

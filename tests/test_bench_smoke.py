@@ -135,5 +135,6 @@ def test_the_ucr_yardstick_judges_and_tabulates_measured_runs(capsys):
     assert verdicts["ucr ItalyPowerDemand fcn >= 0.96"] is False
     assert verdicts["ucr GunPoint every run <= 90 s"] is False
     table = table_lines(results)
-    assert table[2] == "| GunPoint | 99.0 [98.0-100.0], 60 s | 92.7 / 100.0 / 99.1 |"
+    assert table[2] == "| `fcn` | **99.0** [98.0-100.0], 60 s | **95.0** [98.0-100.0], 60 s |"
+    assert table[-1] == "| ResNet, Fawaz et al. 2019 (mean of 10) | 99.1 | 96.3 |"
     assert "bench/ucr.py" in ucr_lines({"status": "missing", "note": "run bench/ucr.py"})[-1]

@@ -15,10 +15,11 @@ from zoo.registry import Recipe, register_model
 # of the training series (at most 16), the rate halved on a plateau of the training loss, and the
 # weights of the lowest training loss as the result. Early stopping watches the same loss: it
 # ends a run whose loss has stopped falling. The held-out part is reported every epoch but does
-# not choose: on the 10-13 series of GunPoint's and ItalyPowerDemand's, the validation loss chose
-# the weights of epochs 2-5 in three of seven runs (test accuracy 0.71-0.90, against 0.96-1.0
-# with the training loss). The literature's 2000 epochs are for a GPU; 300 keep a default run on
-# a set of GunPoint's size near a minute on two cores.
+# not choose: on the 10-13 held-out series of GunPoint and ItalyPowerDemand, choosing by the
+# validation loss left three of seven runs at test accuracy 0.71-0.92 (two kept the weights of
+# epoch 2 or 5), where the training loss gave 0.96-1.0 in the same runs (BENCHMARKS.md, section
+# 8). The literature's 2000 epochs are for a GPU; 300 keep a default run on a set of GunPoint's
+# size near a minute on two cores.
 SMALL_SET_RECIPE = Recipe(
     optimizer="adam",
     lr=1e-3,
