@@ -14,6 +14,7 @@ from harness.checkpoints.compat import check_fits
 from harness.checkpoints.integrity import checkpoint_prefix, damage
 from harness.checkpoints.lock import checkpoint_files_held
 from harness.checkpoints.manifest import CKPT_DIR, TAGS, Manifest, candidates
+from harness.checkpoints.manifest_schema import entry_label
 from harness.errors import RunDamaged, UsageError, filesystem_error
 
 # Each attempt means a writer changed the manifest while this reader was at it; a training run
@@ -55,17 +56,16 @@ def restore_verified(checkpoint, manifest: Manifest, which: str, policy):
                     + "; ".join(f"{entry['name']}: {problem}" for entry, problem in skipped)
                 )
             _restore(checkpoint, source, chosen)
-        lines = [f"{entry['name']} ({problem})" for entry, problem in skipped]
-        if which in TAGS:
-            lines += source.malformed_lines()
-        return (
-            manifest,
-            chosen,
-            [
-                f"skipping damaged checkpoint {line}; restoring {chosen['name']} instead"
-                for line in lines
-            ],
-        )
+        passed_over = [
+            f"damaged checkpoint {entry['name']} ({problem})" for entry, problem in skipped
+        ]
+        if which in TAGS:  # a malformed entry might have been the one meant
+            passed_over += [
+                f"{entry_label(position, raw)}, which is malformed ({problem})"
+                for position, raw, problem in source.malformed
+            ]
+        lines = [f"skipping {line}; restoring {chosen['name']} instead" for line in passed_over]
+        return manifest, chosen, lines
     raise UsageError(
         f"the checkpoints of {manifest.run_dir} kept changing while being read; try again"
     )
