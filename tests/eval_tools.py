@@ -85,3 +85,22 @@ def flip_bytes(path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
+
+
+def train_in_a_fresh_process(argv, cwd) -> tuple[list[str], str]:
+    """Runs train.main(argv) in a new Python process; returns ([exit code, whether tensorflow
+    was imported, whether keras was], stderr), to show what is answered before TensorFlow."""
+    script = (
+        "import sys, train\n"
+        f"code = train.main({list(argv)!r})\n"
+        "print(code, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=cwd,
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.stdout.split(), done.stderr

@@ -186,28 +186,14 @@ def test_bad_series_input_exits_2_with_one_line_and_writes_nothing(
 
 
 def test_a_bad_series_file_is_answered_before_tensorflow_is_imported(tmp_path):
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO_ROOT
+    from tests.eval_tools import train_in_a_fresh_process
 
     bad = write_lines(
         tmp_path / "short.tsv", ["1\t0.1\t0.2\t0.3", "2\t0.1\t0.2", "1\t0.3\t0.1\t0.2"]
     )
-    argv = ["--model", "fcn", "--dataset", f"series:{bad}"]
-    script = (
-        "import sys, train\n"
-        f"code = train.main({argv!r})\n"
-        "print(code, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    outcome, stderr = train_in_a_fresh_process(
+        ["--model", "fcn", "--dataset", f"series:{bad}"], tmp_path
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.stdout.split() == ["2", "False", "False"], done.stderr
-    assert "1 series end early" in done.stderr and "line 2 (2)" in done.stderr
+    assert outcome == ["2", "False", "False"], stderr
+    assert "1 series end early" in stderr and "line 2 (2)" in stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["short.tsv"]

@@ -69,23 +69,8 @@ def test_list_models_says_what_each_recipe_turns_on(capsys):
     ],
 )
 def test_bad_input_is_answered_before_tensorflow_is_imported(argv, tmp_path):
-    import subprocess
-    import sys
+    from tests.eval_tools import train_in_a_fresh_process
 
-    from tests.conftest import REPO_ROOT
-
-    script = (
-        "import sys, train\n"
-        f"code = train.main({argv!r})\n"
-        "print(code, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.stdout.split() == ["2", "False", "False"], done.stderr
+    outcome, stderr = train_in_a_fresh_process(argv, tmp_path)
+    assert outcome == ["2", "False", "False"], stderr
     assert list(tmp_path.iterdir()) == []
