@@ -3,23 +3,31 @@
 The runs are made here: a short default-recipe run per model through `prepare`/`run`, copied
 into 10 run folders (copies are complete runs; only their folder names differ). One evaluation
 is `harness.evaluate.single.evaluate_checkpoint` (restore the best checkpoint, predict the test
-split,
-write the report files); the batch is `evaluate_batch`, the path of `evaluate.py --all`, and in
-full mode the command itself is timed too, TensorFlow import included.
+split, write the report files); the batch is `evaluate_batch`, the path of `evaluate.py --all`.
+In full mode the command itself is timed too, TensorFlow import included, side by side with
+the same command from BEFORE_COMMIT (the hand-made renderer issue 15 replaced, exported with
+`git archive`): rounds alternate which goes first, on the same 10 run folders.
+
+`python -m bench.evaluation [--quick]` runs this section alone and prints its JSON.
 """
 
 import contextlib
 import io
 import json
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from bench.common import WORK_DIR, log, run_child, summarize
+from bench.common import REPO_ROOT, WORK_DIR, child_env, log, run_child, summarize
 
 FULL = {"models": ("mlp",), "repeats": 3, "cli": True}
 QUICK = {"models": ("mlp",), "repeats": 3, "cli": False}
 BATCH_RUNS = 10
+# The last commit with the hand-made PNG encoder, glyph outlines and figure cache (issue 15).
+BEFORE_COMMIT = "e5cf7e1"
+CLI_ROUNDS = 3
 
 
 def run_evaluation(quick: bool) -> dict:
@@ -45,7 +53,7 @@ def run_evaluation(quick: bool) -> dict:
         ]
         results["batch"] = _batch(runs)
         if plan["cli"]:
-            results["batch_cli"] = _batch_cli(batch_root)
+            results["batch_cli"] = _batch_cli_before_after(batch_root, root / "before")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return results
@@ -107,21 +115,66 @@ def _batch(runs) -> dict:
     }
 
 
-def _batch_cli(root) -> dict:
-    log("evaluation: evaluate.py --all (one process)")
+def _batch_cli_before_after(batch_root: Path, before_tree: Path) -> dict:
+    """`evaluate.py --all` from this tree and from BEFORE_COMMIT, in alternating rounds."""
+    before_tree.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", BEFORE_COMMIT, "evaluate.py", "harness", "zoo"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(before_tree)], input=archive.stdout, check=True)
+    arms = {"after": (REPO_ROOT, child_env()), "before": (before_tree, child_env())}
+    # The old tree first on the path, so its evaluate.py imports its own harness.
+    arms["before"][1]["PYTHONPATH"] = str(before_tree)
+    timings = {name: [] for name in arms}
+    for round_number in range(CLI_ROUNDS):
+        order = list(arms) if round_number % 2 else list(reversed(arms))
+        for name in order:
+            timings[name].append(_batch_cli(batch_root, *arms[name], arm=name))
+    result = {name: _cli_summary(rows) for name, rows in timings.items()}
+    result["after_vs_before"] = (
+        result["after"]["total_seconds"]["median"] / result["before"]["total_seconds"]["median"]
+    )
+    result["rounds"] = CLI_ROUNDS
+    result["before_commit"] = BEFORE_COMMIT
+    # The headline keys bench/report.py prints, from the current code.
+    after = result["after"]
+    result.update(
+        runs=BATCH_RUNS,
+        total_seconds=after["total_seconds"]["median"],
+        seconds_per_run=after["seconds_per_run"],
+        report_share=after["report_share"]["median"],
+    )
+    return result
+
+
+def _cli_summary(rows: list[dict]) -> dict:
+    keys = ("total_seconds", "cpu_seconds", "report_seconds", "report_share", "peak_rss_mb")
+    summary = {key: summarize([row[key] for row in rows]) for key in keys}
+    summary["seconds_per_run"] = summary["total_seconds"]["median"] / BATCH_RUNS
+    summary["returncodes"] = sorted({row["returncode"] for row in rows})
+    summary["reports_found"] = min(row["reports_found"] for row in rows)
+    return summary
+
+
+def _batch_cli(root: Path, tree: Path, env: dict, *, arm: str) -> dict:
+    log(f"evaluation: evaluate.py --all, {arm} (one process)")
     started = time.time()
-    result = run_child(["evaluate.py", "--all", root], timeout=600)
-    # The reports the command wrote (the in-process batch wrote the same folders before it).
+    result = run_child([tree / "evaluate.py", "--all", root], env=env, timeout=600)
+    if result["returncode"] != 0:
+        log(f"evaluation: {arm} exited {result['returncode']}: {result['stderr'][-400:]}")
+    # The reports this command wrote (earlier ones wrote the same folders before it).
     reports = [
         _report_seconds(path)
         for path in Path(root).glob("*/reports/*/metrics.json")
         if path.stat().st_mtime >= started
     ]
     return {
-        "runs": BATCH_RUNS,
         "total_seconds": result["wall_seconds"],
+        "cpu_seconds": result["cpu_seconds"],
         "returncode": result["returncode"],
-        "seconds_per_run": result["wall_seconds"] / BATCH_RUNS,
         "peak_rss_mb": result["peak_rss_mb"],
         "reports_found": len(reports),
         "report_seconds": sum(reports),
@@ -132,3 +185,7 @@ def _batch_cli(root) -> dict:
 def _report_seconds(metrics_json: Path) -> float:
     # Each evaluation times its own report writing in its metrics.json.
     return json.loads(metrics_json.read_text())["timing"]["report_seconds"]
+
+
+if __name__ == "__main__":
+    print(json.dumps(run_evaluation(quick="--quick" in sys.argv[1:]), indent=2))

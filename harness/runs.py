@@ -21,6 +21,7 @@ from harness.atomic import (
     write_json_atomic,
 )
 from harness.errors import FileSystemError, RunDamaged, UsageError, filesystem_error
+from harness.reports import REPORT_FILES
 
 DEFAULT_ROOT = Path("checkpoints")
 # What a run writes at the top of its folder, with one line each for the end of training.
@@ -183,19 +184,6 @@ def clear_run(run_dir: Path) -> None:
             _remove_if_empty(folder)
     _remove_if_empty(ckpt)
     _remove_if_empty(reports)
-
-
-# What evaluate.py writes into a report folder (harness/reports), metrics.json last.
-REPORT_FILES = (
-    "confusion_matrix.csv",
-    "confusion_matrix_normalized.csv",
-    "classification_report.csv",
-    "confusion_matrix.png",
-    "regression_report.csv",
-    "predictions.png",
-    "predictions.csv",
-    "metrics.json",
-)
 
 
 def _recorded_checkpoint_files(run_dir: Path) -> list[Path]:

@@ -12,6 +12,19 @@ import importlib
 # How the normalised confusion matrix divides its counts: over true classes, predictions or all.
 NORMALIZE_CHOICES = ("true", "pred", "all")
 
+# Every file evaluate.py may write into a report folder, metrics.json last; --overwrite
+# (`harness.runs.clear_run`) removes exactly these.
+REPORT_FILES = (
+    "confusion_matrix.csv",
+    "confusion_matrix_normalized.csv",
+    "classification_report.csv",
+    "confusion_matrix.png",
+    "regression_report.csv",
+    "predictions.png",
+    "predictions.csv",
+    "metrics.json",
+)
+
 _WRITERS = {
     "plot_training_curves": "curves",
     "write_batch_summary": "summary",
@@ -27,4 +40,4 @@ def __getattr__(name):
     return getattr(importlib.import_module(f"{__name__}.{_WRITERS[name]}"), name)
 
 
-__all__ = ["NORMALIZE_CHOICES", *_WRITERS]
+__all__ = ["NORMALIZE_CHOICES", "REPORT_FILES", *_WRITERS]

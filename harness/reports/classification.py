@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 
-from harness.atomic import write_bytes_atomic
 from harness.errors import UsageError
 from harness.reports import NORMALIZE_CHOICES
-from harness.reports.confusion_figure import confusion_matrix_png
+from harness.reports.classification_figures import confusion_matrix_figure
 from harness.reports.csv_cells import write_csv_atomic
+from harness.reports.style import save_png
 
 # The corner cell of both matrix CSVs, read back as the index name by `pd.read_csv(index_col=0)`.
 MATRIX_INDEX_NAME = "true\\predicted"
@@ -52,8 +52,9 @@ def write_classification_report(
         of the predicted class) and one column "p_<class name>" per class. Probability rows
         that sum to 1 within 1e-4 (float32 softmax rounding) are rescaled in float64 to sum to
         1, and those are the values written and scored.
-      - confusion_matrix.png: heatmap coloured by the normalised value; a cell with examples
-        shows its count and normalised value, an empty cell a grey 0.
+      - confusion_matrix.png: scikit-learn's `ConfusionMatrixDisplay`, coloured by the
+        normalised value; a cell with examples shows its count and normalised value, an empty
+        cell a 0.
 
     Class names are written as text; a name such as "0" reads back as a number unless read with
     `dtype=str` (predictions.csv) or its index is cast to str. A name a spreadsheet would take
@@ -96,7 +97,7 @@ def write_classification_report(
     predictions = _predictions_frame(index, y_true, y_pred, probabilities, class_names)
     write_csv_atomic(out_dir / "predictions.csv", predictions, index=False)
     headline = _headline(report, y_true, probabilities, labels)
-    png = confusion_matrix_png(
+    figure = confusion_matrix_figure(
         counts,
         normalized,
         class_names,
@@ -104,7 +105,7 @@ def write_classification_report(
         title=f"Confusion matrix (n={len(y_true)}, accuracy={headline['accuracy']:.3f})",
         vmax=max(float(normalized.max()), 1e-12) if normalize == "all" else 1.0,
     )
-    write_bytes_atomic(out_dir / "confusion_matrix.png", png)
+    save_png(figure, out_dir / "confusion_matrix.png")
     return headline
 
 

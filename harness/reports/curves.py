@@ -1,11 +1,10 @@
 """Training curves from a history.csv: loss, the main metric and the learning rate per epoch."""
 
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from harness.errors import UsageError
-from harness.reports.plots import save_figure_atomic
+from harness.reports.style import legend_outside, new_figure, save_png, styled
 
 # Keras 3 logs "learning_rate"; older callbacks and other tools log "lr".
 LEARNING_RATE_COLUMNS = ("learning_rate", "lr")
@@ -44,22 +43,27 @@ def plot_training_curves(history_csv_path, out_png, *, metric: str | None = None
     panels = _panels(list(history.columns), metric)
     if not panels:
         raise UsageError(f"nothing to plot in {history_csv_path}; columns: {list(history.columns)}")
-    figure = Figure(figsize=(7.0, 2.6 * len(panels) + 0.4), layout="constrained")
+    figure = _curves_figure(history, panels)
+    save_png(figure, out_png)
+    return [column for _, columns in panels for column in columns]
+
+
+@styled
+def _curves_figure(history: pd.DataFrame, panels: list):
+    figure = new_figure(8.0, 2.6 * len(panels) + 0.4)
     axes_list = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
     marker = "o" if len(history) <= 30 else None
     for axes, (title, columns) in zip(axes_list, panels):
         for column in columns:
-            axes.plot(history["epoch"], history[column], marker=marker, markersize=3, label=column)
+            axes.plot(history["epoch"], history[column], marker=marker, label=column)
         axes.set_title(title)
-        axes.grid(alpha=0.3)
-        axes.legend(fontsize=8)
+        legend_outside(axes)
         if columns[0] in LEARNING_RATE_COLUMNS and _spans_decades(history[columns[0]]):
             axes.set_yscale("log")
     axes_list[-1].set_xlabel("epoch")
     axes_list[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     figure.suptitle(f"Training curves ({len(history)} epochs)")
-    save_figure_atomic(figure, out_png)
-    return [column for _, columns in panels for column in columns]
+    return figure
 
 
 def _panels(columns: list, metric: str | None) -> list:

@@ -8,7 +8,8 @@ import pandas as pd
 from sklearn import metrics
 
 from harness.reports.csv_cells import write_csv_atomic
-from harness.reports.plots import numeric_axis, regression_figure, save_figure_atomic
+from harness.reports.regression_figures import numeric_axis, regression_figure
+from harness.reports.style import save_png
 
 METRIC_COLUMNS = ["mse", "rmse", "mae", "r2", "max_error", "n"]
 
@@ -65,7 +66,7 @@ def write_regression_report(out_dir, *, y_true, y_pred, index=None) -> dict:
         title=f"Predicted vs true (n={num_examples}, rmse={headline['rmse']:.4g}, "
         f"r2={headline['r2']:.3f})",
     )
-    save_figure_atomic(figure, out_dir / "predictions.png")
+    save_png(figure, out_dir / "predictions.png")
     return {name: headline[name] for name in METRIC_COLUMNS}
 
 
