@@ -20,6 +20,11 @@ TINY_HPARAMS = {
     "attention": {"model_dim": 8, "num_heads": 2, "ff_dim": 8, "num_blocks": 2, "patch_size": 5},
     "fcn": {"filters": (4, 8, 4), "kernel_sizes": (5, 3, 3)},
     "resnet1d": {"filters": (4, 8, 8), "kernel_sizes": (5, 3, 3)},
+    "lenet5": {"dense_units": (8, 4), "dropout_rate": 0.1},
+    "alexnet": {"filters": (4, 4, 8, 8, 4), "dense_units": (8,)},
+    "vgg": {"convs_per_stage": (1, 2), "filters": (4, 8), "dense_units": (8,)},
+    "inception": {"stem_filters": 4, "modules_per_stage": (1, 1), "filters": (8, 16)},
+    "densenet": {"layers_per_block": (2, 2), "growth_rate": 4},
 }
 TINY_SHAPES = {"image": (8, 8, 1), "flat": (16,), "sequence": (12, 3)}
 NUM_OUTPUTS = 3

@@ -13,7 +13,22 @@ from collections.abc import Callable
 from zoo.errors import UsageError
 
 # Modules that register models. Importing them is cheap: they import Keras lazily.
-_BUILDER_MODULES = ("mlp", "cnn", "resnet", "rnn", "lstm", "gru", "attention", "fcn", "resnet1d")
+_BUILDER_MODULES = (
+    "mlp",
+    "cnn",
+    "resnet",
+    "rnn",
+    "lstm",
+    "gru",
+    "attention",
+    "fcn",
+    "resnet1d",
+    "lenet5",
+    "alexnet",
+    "vgg",
+    "inception",
+    "densenet",
+)
 
 TASKS = ("classification", "regression")
 # How a model wants its examples: `image` (H, W, C), `flat` (F,), `sequence` (T, F).

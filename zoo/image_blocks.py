@@ -1,0 +1,74 @@
+"""What the classic image networks share: the convolution unit, stride-adaptive pooling and their
+default recipe.
+
+The classic architectures (`lenet5`, `alexnet`, `vgg`, `inception`, `densenet`) were drawn for
+32-224 px images; the zoo serves 8x8 digits to 64x64 folders. Each builder therefore pools only
+while the feature map stays at least 2x2 (`zoo.heads.halvings_that_fit`), so one layout reads
+every size in that range.
+"""
+
+from zoo.registry import Recipe
+
+# One recipe for the classic image networks, after the CIFAR-sized literature: Adam at 1e-3 with
+# a short warm-up and a cosine decay, batches of 64, light augmentation (small shifts, turns and
+# zooms) and label smoothing 0.1. Thirty epochs keep a default run on a few thousand 28x28 images
+# within a minute or two on two cores; the best validation accuracy picks the result.
+CLASSIC_RECIPE = Recipe(
+    optimizer="adam",
+    lr=1e-3,
+    schedule="warmup-cosine",
+    epochs=30,
+    batch_size=64,
+    augment=True,
+    label_smoothing=0.1,
+)
+
+
+def conv_unit(x, channels, kernel_size=3, *, strides=1, batch_norm=True, activation="relu"):
+    """Conv2D ("same" padding), optional BatchNorm, then the activation.
+
+    Args:
+        x: a feature map, shaped (batch, height, width, channels_in).
+        channels: output channels.
+        kernel_size: side of the square kernel.
+        strides: 2 to halve the map.
+        batch_norm: normalise the pre-activations; the convolution then has no bias, since
+            BatchNorm's beta plays its part.
+        activation: a Keras activation name, or None for none.
+    """
+    import keras
+
+    x = keras.layers.Conv2D(
+        channels, kernel_size, strides=strides, padding="same", use_bias=not batch_norm
+    )(x)
+    if batch_norm:
+        x = keras.layers.BatchNormalization()(x)
+    return keras.layers.Activation(activation)(x) if activation else x
+
+
+def pool(x, kind="max", *, size=2, strides=2):
+    """Max or average pooling with "same" padding, so an odd or tiny map never loses its border.
+
+    Args:
+        x: a feature map.
+        kind: "max" or "average".
+        size: the pooling window; 3 with strides 2 is AlexNet's overlapping pooling.
+        strides: the step between windows.
+    """
+    import keras
+
+    layer = keras.layers.MaxPooling2D if kind == "max" else keras.layers.AveragePooling2D
+    return layer(pool_size=size, strides=strides, padding="same")(x)
+
+
+def check_choice(name, value, choices):
+    """Returns `value` if it is one of `choices`.
+
+    Raises:
+        UsageError: it is not; the message lists the choices.
+    """
+    from zoo.errors import UsageError
+
+    if value not in choices:
+        raise UsageError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
