@@ -186,7 +186,10 @@ def test_rejections_say_what_was_wrong(tmp_path):
             ),
             "target 'species' holds one value only",
         ),
-        (dict(spec=good, target="species", options={"noise": "1"}), "csv data takes no options"),
+        (
+            dict(spec=good, target="species", options={"noise": "1"}),
+            "csv data takes one option, image=",
+        ),
         (
             dict(spec=f"csv:{_write(tmp_path, table.head(8), 'small.csv')}", target="species"),
             "has 8 rows; it needs at least 10",

@@ -1,7 +1,8 @@
 """Data sets for the zoo: every loader returns a `DataSplits` shaped for the model's layout.
 
-Specs: digits, sine, waveforms, mnist, fashion_mnist, cifar10, csv:PATH (with a target) and
-series:PATH (the user's time series).
+Specs: digits, sine, waveforms, mnist, fashion_mnist, cifar10, and the user's own files:
+csv:PATH (a table with a target, or pixel columns with image=), series:PATH (time series) and
+images:DIR (a folder of images, one subfolder per class, or a .npz of image arrays).
 Every data set is deterministic for a seed. The seed moves the validation split (and the draws
 of generated training data); the test split never moves with it, so the test figures of runs
 with different seeds compare. Normalisation statistics come from the training split only and
@@ -10,12 +11,10 @@ applies them to another load or to new raw examples (`prepare_inputs`).
 
 Normalisation formats: "pixels" and "standardize"/"none" are described in
 `harness.data.transform`, "table" (csv) in `harness.data.csv_table`, "series" in
-`harness.data.series`.
+`harness.data.series`; image folders and arrays use "pixels".
 """
 
 from harness.data.registry import (
-    CSV_PREFIX,
-    SERIES_PREFIX,
     check_dataset,
     dataset_specs,
     dataset_task,
@@ -25,10 +24,12 @@ from harness.data.registry import (
     prepare_inputs,
 )
 from harness.data.splits import DataSplits
+from harness.data.user_data import CSV_PREFIX, IMAGES_PREFIX, SERIES_PREFIX
 
 __all__ = [
     "CSV_PREFIX",
     "DataSplits",
+    "IMAGES_PREFIX",
     "SERIES_PREFIX",
     "check_dataset",
     "dataset_specs",

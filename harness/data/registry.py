@@ -1,7 +1,7 @@
 """Data sets by name: what each one is, which layouts and options it takes, and the dispatch.
 
-A spec is a registered name ("digits", "sine", "mnist", ...), "csv:PATH" for a user's table or
-"series:PATH" for a user's time series (harness.data.series).
+A spec is a registered name ("digits", "sine", "mnist", ...) or the user's own files:
+"csv:PATH", "series:PATH" or "images:DIR" (dispatched by harness.data.user_data).
 """
 
 import dataclasses
@@ -9,12 +9,10 @@ import functools
 import math
 from collections.abc import Callable
 
-from harness.data import digits, keras_datasets, sine, transform, waveforms
+from harness.data import digits, keras_datasets, sine, transform, user_data, waveforms
 from harness.data.splits import DataSplits
 from harness.errors import UsageError
 
-CSV_PREFIX = "csv:"
-SERIES_PREFIX = "series:"  # harness.data.series.PREFIX, spelt here so listing needs no pandas
 _PIXELS = ("pixels",)
 _SIGNAL = ("standardize", "none")
 
@@ -98,7 +96,7 @@ def load_dataset(
     """Loads a data set, split into train, validation and test, shaped for `layout`.
 
     Args:
-        spec: a data set name from `list_datasets()`, "csv:PATH" or "series:PATH".
+        spec: a data set name from `list_datasets()`, "csv:PATH", "series:PATH" or "images:DIR".
         layout: the model's input layout: "image", "flat" or "sequence".
         seed: a whole number >= 0; picks the validation split and generated training draws.
         target: the column to predict, for csv data only.
@@ -117,60 +115,31 @@ def load_dataset(
     """
     if not isinstance(seed, int) or seed < 0:
         raise UsageError(f"seed must be a whole number >= 0; got {seed!r}")
-    if spec.startswith(SERIES_PREFIX):
-        return _load_series(spec, layout, seed, target, normalization, options, test_data,
-                            val_fraction)  # fmt: skip
-    if spec.startswith(CSV_PREFIX):
-        path = spec[len(CSV_PREFIX) :]
-        if not path:
-            raise UsageError("csv data needs a file: csv:PATH (e.g. csv:data/iris.csv)")
-        if options:
-            raise UsageError(f"csv data takes no options; got {', '.join(options)}")
-        _check_normalization(spec, normalization, ("table",))
-        from harness.data import csv_table
-
-        return csv_table.load(
-            path,
-            target=target,
+    if user_data.is_user_data(spec):
+        return user_data.load(
+            spec,
             layout=layout,
             seed=seed,
+            target=target,
             normalization=normalization,
+            options=options,
             test_data=test_data,
             val_fraction=val_fraction,
         )
     if test_data is not None or val_fraction is not None:
         raise UsageError(
             f"data set {spec!r} has its own splits; --test-data and --val-fraction are for "
-            "csv:PATH and series:PATH data"
+            "csv:PATH, series:PATH and images:DIR data"
         )
     entry = get_entry(spec)
     if target is not None:
         raise UsageError(f"data set {spec!r} has a fixed target; --target is for csv:PATH data")
     check_layout(spec, layout, entry.layouts)
     chosen = {**_defaults(entry), **parse_options(entry, options or {})}
-    _check_normalization(spec, normalization, entry.normalizations)
+    check_normalization(spec, normalization, entry.normalizations)
     splits: DataSplits = entry.load(layout=layout, seed=seed, normalization=normalization, **chosen)
     splits.info["options"] = chosen
     return splits
-
-
-def _load_series(spec, layout, seed, target, normalization, options, test_data, val_fraction):
-    from harness.data import series
-
-    path = spec[len(SERIES_PREFIX) :]
-    if not path:
-        raise UsageError("series data needs a file: series:PATH (e.g. series:GunPoint_TRAIN.tsv)")
-    _check_normalization(spec, normalization, ("series",))
-    return series.load(
-        path,
-        layout=layout,
-        seed=seed,
-        target=target,
-        normalization=normalization,
-        options=options,
-        test_data=test_data,
-        val_fraction=val_fraction,
-    )
 
 
 def parse_options(entry: DatasetEntry, options: dict) -> dict:
@@ -198,7 +167,8 @@ def _defaults(entry: DatasetEntry) -> dict:
     return {name: default for name, (_, default, _) in entry.options.items()}
 
 
-def _check_normalization(spec: str, normalization, methods: tuple) -> None:
+def check_normalization(spec: str, normalization, methods: tuple) -> None:
+    """Refuses statistics of a method the data set cannot apply."""
     if normalization is None:
         return
     method = normalization.get("method") if isinstance(normalization, dict) else None
@@ -210,28 +180,13 @@ def _check_normalization(spec: str, normalization, methods: tuple) -> None:
 
 
 def list_datasets() -> list:
-    """(name, task, one-line description) of every data set, csv:PATH and series:PATH last."""
+    """(name, task, one-line description) of every data set, the user's own files last."""
     rows = []
     for name in sorted(DATASETS):
         entry = DATASETS[name]
         options = f"; options: {', '.join(entry.options)}" if entry.options else ""
         rows.append((name, entry.task, entry.description + options))
-    rows.append(
-        (
-            f"{CSV_PREFIX}PATH",
-            "inferred",
-            "your own CSV table; needs --target COLUMN (task inferred from it); flat models only",
-        )
-    )
-    rows.append(
-        (
-            f"{SERIES_PREFIX}PATH",
-            "classification",
-            "your own series: UCR .tsv (label first), .csv (--target, default label) or .npz "
-            "(x, y); --test-data, --val-fraction; options: scaling (zscore, train, none)",
-        )
-    )
-    return rows
+    return rows + list(user_data.LISTED)
 
 
 def check_layout(spec: str, layout: str, allowed: tuple) -> None:
@@ -257,10 +212,8 @@ def dataset_task(spec: str, target=None) -> str | None:
     Raises:
         UsageError: unknown spec.
     """
-    if spec.startswith(SERIES_PREFIX):
-        return "classification"
-    if spec.startswith(CSV_PREFIX):
-        return None
+    if user_data.is_user_data(spec):
+        return user_data.task(spec)
     return get_entry(spec).task
 
 
@@ -276,20 +229,15 @@ def check_dataset(spec: str, *, layout: str, model: str | None = None) -> str | 
     Raises:
         UsageError: an unknown name, or a layout the data set cannot provide.
     """
-    if spec.startswith(SERIES_PREFIX):
-        from harness.data import series
-
-        series.check_layout(layout, model)
-        return series.TASK
-    if spec.startswith(CSV_PREFIX):
-        return None
+    if user_data.is_user_data(spec):
+        return user_data.check(spec, layout, model)
     check_layout(spec, layout, get_entry(spec).layouts)
     return get_entry(spec).task
 
 
 def dataset_specs() -> list[str]:
-    """Every spec --dataset takes: the registered names, then csv:PATH and series:PATH."""
-    return [*sorted(DATASETS), f"{CSV_PREFIX}PATH", f"{SERIES_PREFIX}PATH"]
+    """Every spec --dataset takes: the registered names, then the user's own files."""
+    return [*sorted(DATASETS), *(spec for spec, _, _ in user_data.LISTED)]
 
 
 def prepare_inputs(x_raw, *, spec_name: str, layout: str, normalization: dict):
@@ -309,21 +257,13 @@ def prepare_inputs(x_raw, *, spec_name: str, layout: str, normalization: dict):
     Raises:
         UsageError: the examples do not fit the data set (shape, columns, values).
     """
-    if spec_name.startswith(SERIES_PREFIX):
-        from harness.data import series
-
-        _check_normalization(spec_name, normalization, ("series",))
-        series.check_layout(layout)
-        return series.prepare(x_raw, normalization, layout)
-    if spec_name.startswith(CSV_PREFIX):
-        _check_normalization(spec_name, normalization, ("table",))
-        from harness.data import csv_table
-
-        csv_table.check_layout(layout)
-        return csv_table.prepare(x_raw, normalization, spec_name)
+    if user_data.is_user_data(spec_name):
+        return user_data.prepare(
+            x_raw, spec_name=spec_name, layout=layout, normalization=normalization
+        )
     entry = get_entry(spec_name)
     check_layout(spec_name, layout, entry.layouts)
-    _check_normalization(spec_name, normalization, entry.normalizations)
+    check_normalization(spec_name, normalization, entry.normalizations)
     return transform.prepare_array(
         x_raw, spec_name=spec_name, layout=layout, normalization=normalization
     )

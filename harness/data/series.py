@@ -24,6 +24,7 @@ import os
 
 import numpy as np
 
+from harness.data import labels as labels_module
 from harness.data import transform
 from harness.data.series_files import read_series
 from harness.errors import UsageError
@@ -108,29 +109,12 @@ def _scaling(options, normalization) -> str:
 
 def class_names_of(labels: np.ndarray, path: str) -> list:
     """The distinct labels as written, sorted by value when all are numbers ("2" before "10")."""
-    names = sorted(set(labels.tolist()))
-    try:
-        names.sort(key=float)
-    except ValueError:
-        pass
-    if len(names) < 2:
-        raise UsageError(
-            f"series file {path} holds one class only ({names[0]!r}); classification needs "
-            "series of two or more classes"
-        )
-    return names
+    return labels_module.class_names_of(labels, f"series file {path}", "series")
 
 
 def encode_labels(labels: np.ndarray, class_names: list, path: str) -> np.ndarray:
     """Class indices (int64) of labels as written; a label unseen in training is refused."""
-    index = {name: i for i, name in enumerate(class_names)}
-    unknown = sorted(set(labels.tolist()) - set(index))
-    if unknown:
-        raise UsageError(
-            f"series file {path} has labels the training file lacks: {', '.join(unknown[:5])}; "
-            f"known: {', '.join(class_names)}"
-        )
-    return np.array([index[label] for label in labels], dtype=np.int64)
+    return labels_module.encode_labels(labels, class_names, f"series file {path}")
 
 
 def _split_rows(y: np.ndarray, fraction: float, *, has_test: bool, path: str, names) -> dict:

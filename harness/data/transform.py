@@ -3,8 +3,9 @@
 Two normalisation formats live here (the CSV format lives in `csv_table`):
 
 - pixels: `{"method": "pixels", "raw_range": [0, 255], "image_shape": [28, 28, 1], "mean": m,
-  "std": s}`. A model sees `(x_raw / raw_range[1] - mean) / std`; mean and std are taken over
-  every value of the scaled training images.
+  "std": s, "background": b}`. A model sees `(x_raw / raw_range[1] - mean) / std`; mean and std
+  are taken over every value of the scaled training images, and b is their mean border
+  brightness on the 0..1 scale (predict.py's polarity check; runs before it lack it).
 - signal: `{"method": "standardize", "steps": 64, "mean": m, "std": s}` or
   `{"method": "none", "steps": 50}` for 1-D signals (one value per step).
 """
@@ -49,13 +50,43 @@ def shape_signal(signal: np.ndarray, layout: str) -> np.ndarray:
 def fit_pixels(x_train_raw: np.ndarray, raw_max: float, image_shape) -> dict:
     """Pixel statistics of the raw training images, in the pixels format."""
     mean, std = mean_std(x_train_raw, scale=1.0 / raw_max)
+    images = np.asarray(x_train_raw).reshape((-1, *image_shape))
+    return pixel_stats(mean, std, raw_max, image_shape, border_mean(images) / raw_max)
+
+
+def pixel_stats(mean: float, std: float, raw_max: float, image_shape, background: float) -> dict:
+    """The pixels format; `background` is the training images' mean border brightness on the
+    0..1 scale, which predict.py compares with a new image's to tell its polarity."""
     return {
         "method": "pixels",
         "raw_range": [0, raw_max],
         "image_shape": [int(d) for d in image_shape],
-        "mean": mean,
-        "std": std,
+        "mean": float(mean),
+        "std": float(std),
+        "background": float(background),
     }
+
+
+def border_mean(images: np.ndarray) -> float:
+    """The mean of the outermost rows and columns of (n, H, W, C) images: the background of
+    centred subjects such as digits, whatever their strokes."""
+    return float(border_sum(images) / max(border_count(images.shape), 1))
+
+
+def border_sum(images: np.ndarray) -> float:
+    """The sum of the border pixels of (n, H, W, C) images (each pixel counted once)."""
+    images = np.asarray(images)
+    if images.shape[1] <= 2 or images.shape[2] <= 2:
+        return float(images.sum(dtype=np.float64))
+    inner = images[:, 1:-1, 1:-1].sum(dtype=np.float64)
+    return float(images.sum(dtype=np.float64) - inner)
+
+
+def border_count(shape: tuple) -> int:
+    """How many values `border_sum` adds up for images of `shape` (n, H, W, C)."""
+    n, height, width, channels = shape
+    inner = max(height - 2, 0) * max(width - 2, 0) if height > 2 and width > 2 else 0
+    return n * (height * width - inner) * channels
 
 
 def apply_pixels(x_raw: np.ndarray, raw_max: float, stats: dict) -> np.ndarray:

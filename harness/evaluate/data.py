@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from harness.data import CSV_PREFIX, SERIES_PREFIX
+from harness.data import CSV_PREFIX, IMAGES_PREFIX, SERIES_PREFIX
 from harness.errors import UsageError
 
 
@@ -101,8 +101,8 @@ def _own_spec(data_info: dict) -> str:
     # A file path is stored as typed; from another working folder, the absolute path still works.
     spec = data_info["spec"]
     source = (data_info.get("info") or {}).get("source")
-    for prefix in (CSV_PREFIX, SERIES_PREFIX):
-        if spec.startswith(prefix) and not os.path.isfile(spec[len(prefix) :]) and source:
+    for prefix in (CSV_PREFIX, SERIES_PREFIX, IMAGES_PREFIX):
+        if spec.startswith(prefix) and not os.path.exists(spec[len(prefix) :]) and source:
             return prefix + source
     return spec
 
@@ -112,7 +112,7 @@ def _split_of(spec: str, run: dict, split: str, options, *, own: bool) -> EvalDa
 
     data_info = run["data"]
     # Only a file has a target to name; the run's own is the one its statistics fit.
-    from_file = spec.startswith((CSV_PREFIX, SERIES_PREFIX))
+    from_file = spec.startswith((CSV_PREFIX, SERIES_PREFIX, IMAGES_PREFIX))
     target = data_info.get("target") if from_file else None
     # The run's own file is split as in training: its separate test file, its validation share.
     info = (data_info.get("info") or {}) if from_file and own else {}
@@ -126,11 +126,14 @@ def _split_of(spec: str, run: dict, split: str, options, *, own: bool) -> EvalDa
         test_data=info.get("test_data"),
         val_fraction=info.get("val_fraction"),
     )
+    # A split that streams from image files is decoded here: reports need the arrays.
     if split == "all":
         parts = [splits.split(which) for which in ("train", "val", "test")]
-        x, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        x = np.concatenate([np.asarray(p[0]) for p in parts])
+        y = np.concatenate([p[1] for p in parts])
     else:
         x, y = splits.split(split)
+        x = np.asarray(x)
     return EvalData(spec, split, splits.task, x, y, np.arange(len(x)), splits.class_names)
 
 

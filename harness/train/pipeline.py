@@ -67,7 +67,7 @@ def train_dataset(x, y, *, batch_size, seed, start_epoch, epochs, one_hot_classe
     import tensorflow as tf
 
     num_examples = len(x)
-    features = tf.constant(np.asarray(x))
+    take = _taker(x)
     labels = tf.constant(np.asarray(y))
 
     def batches_of(epoch):
@@ -78,11 +78,22 @@ def train_dataset(x, y, *, batch_size, seed, start_epoch, epochs, one_hot_classe
         batch_y = tf.gather(labels, indices)
         if one_hot_classes:
             batch_y = tf.one_hot(batch_y, one_hot_classes)
-        return tf.gather(features, indices), batch_y
+        return take(indices), batch_y
 
     dataset = tf.data.Dataset.range(start_epoch, epochs).flat_map(batches_of)
     dataset = dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _taker(x):
+    """indices -> examples: gathered from the array in memory, or decoded from the files of a
+    split that streams (`harness.data.image_decode.StreamedImages.gather`)."""
+    import tensorflow as tf
+
+    if hasattr(x, "gather"):
+        return x.gather
+    features = tf.constant(np.asarray(x))
+    return lambda indices: tf.gather(features, indices)
 
 
 def split_dataset(data, split: str, config):
@@ -102,7 +113,14 @@ def eval_dataset(x, y, *, batch_size, one_hot_classes=None):
     """A plain batched dataset for validation or test (no shuffling)."""
     import tensorflow as tf
 
-    dataset = tf.data.Dataset.from_tensor_slices((np.asarray(x), np.asarray(y)))
+    if hasattr(x, "gather"):  # streams from files: decoded batch by batch, never cached
+        take, labels = _taker(x), tf.constant(np.asarray(y))
+        dataset = tf.data.Dataset.range(len(x)).batch(batch_size)
+        dataset = dataset.map(lambda index: (take(index), tf.gather(labels, index)))
+    else:
+        dataset = tf.data.Dataset.from_tensor_slices((np.asarray(x), np.asarray(y)))
     if one_hot_classes:
         dataset = dataset.map(lambda a, b: (a, tf.one_hot(b, one_hot_classes)))
-    return dataset.batch(batch_size).cache().prefetch(tf.data.AUTOTUNE)
+    if not hasattr(x, "gather"):
+        dataset = dataset.batch(batch_size).cache()
+    return dataset.prefetch(tf.data.AUTOTUNE)
