@@ -10,7 +10,7 @@ import train
 from harness.config import OPTIMIZERS, SCHEDULES, TrainConfig, resolve_config
 from harness.errors import UsageError
 from tests.conftest import REPO_ROOT
-from zoo import Recipe
+from zoo import Recipe, list_models
 
 
 def run_in_process(argv, tmp_path, monkeypatch, capsys):
@@ -25,8 +25,7 @@ def run_in_process(argv, tmp_path, monkeypatch, capsys):
     [
         (
             ["--model", "lstn"],
-            "unknown model 'lstn'; known: attention, cnn, fcn, gru, lstm, mlp, resnet, resnet1d, "
-            "rnn",
+            f"unknown model 'lstn'; known: {', '.join(list_models())}",
         ),
         (["--model", "mlp", "--dataset", "digitz"], "digitz"),
         (["--model", "mlp", "--optimizer", "adamx"], "unknown --optimizer 'adamx'"),
