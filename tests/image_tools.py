@@ -1,4 +1,4 @@
-"""Small image folders written by the tests with Pillow: a light square on a dark background
+"""Small image folders written by the tests with Pillow: a light block on a dark background
 whose place tells the class, so that a tiny network learns it in a few epochs."""
 
 from pathlib import Path
@@ -10,13 +10,14 @@ CLASSES = ("circle", "square", "triangle")
 
 
 def pattern(label: int, *, size=(12, 12), channels=1, seed=0, invert=False) -> np.ndarray:
-    """(H, W, C) uint8: a light block in the corner that names the class, plus noise."""
+    """(H, W, C) uint8: a light block whose place names the class, on a dark noisy background
+    that fills the border (so the images have a clear polarity: light on dark)."""
     rng = np.random.default_rng(seed)
     height, width = size
     image = rng.integers(0, 40, (height, width, channels)).astype(np.int64)
-    top = (label % 2) * (height // 2)
-    left = (label // 2) * (width // 2)
-    image[top : top + height // 2, left : left + width // 2] += 200
+    top = 1 + (label % 2) * (height // 2)
+    left = 1 + (label // 2) * (width // 2)
+    image[top : top + height // 3, left : left + width // 3] += 200
     if channels == 3:
         image[..., label % 3] = np.minimum(image[..., label % 3] + 15, 255)
     image = np.clip(image, 0, 255).astype(np.uint8)

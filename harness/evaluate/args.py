@@ -9,6 +9,7 @@ from pathlib import Path
 from harness.checkpoints.manifest import NAMES_HELP, check_checkpoint_name, is_checkpoint_path
 from harness.cli import OneLineParser, whole_number
 from harness.errors import UsageError
+from harness.evaluate.predict_images import INVERT_CHOICES
 from harness.reports import NORMALIZE_CHOICES
 from harness.runs import DEFAULT_ROOT, find_runs, newest_run
 
@@ -75,6 +76,13 @@ def build_evaluate_parser() -> OneLineParser:
         default="true",
         help="normalised confusion matrix over true classes (rows), predictions or all",
     )
+    out.add_argument(
+        "--no-plots",
+        dest="plots",
+        action="store_false",
+        help="write no figures (CSVs, metrics.json and report.html only): "
+        "a quicker batch (BENCHMARKS.md, section 4)",
+    )
     add_runtime_flags(out)
     return parser
 
@@ -83,21 +91,37 @@ def build_predict_parser() -> OneLineParser:
     """Returns the parser for predict.py."""
     parser = OneLineParser(
         prog="predict.py",
-        description="Predict with a trained run. Inputs: .png/.jpg images, converted to the "
-        "training "
-        "images' channels and size (digits and MNIST are light strokes on a dark "
-        "background: images are not inverted); .csv rows (a table run's feature columns, "
-        "or the raw values of one example per row); .npy arrays of raw examples; for a "
-        "series run, .tsv, .csv or .npz files in the training file's format (labels "
-        "optional), one series per row. Raw values are in the data set's own range, e.g. "
+        description="Predict with a trained run. Inputs: .png/.jpg/.bmp/.gif images or folders "
+        "of them, converted to the training images' channels and size, and inverted when their "
+        "polarity is the opposite of training's (see --invert); .csv rows (a table run's "
+        "feature columns, or the raw values of one example per row); .npy arrays of raw "
+        "examples; for a series run, .tsv, .csv or .npz files in the training file's format "
+        "(labels optional), one series per row. Raw values are in the data set's own range, e.g. "
         "0..16 for digits.",
     )
     parser.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help="image, .csv, .npy, .tsv or .npz files"
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="image files or folders, .csv, .npy, .tsv or .npz files",
     )
     parser.add_argument("--run-dir", required=True, metavar="DIR", help="the trained run folder")
     add_checkpoint_flag(parser)
     parser.add_argument("--out", metavar="FILE", help="also write the predictions to this CSV file")
+    parser.add_argument(
+        "--top-k",
+        type=whole_number,
+        default=1,
+        metavar="K",
+        help="also show the next K-1 likeliest classes (default 1)",
+    )
+    parser.add_argument(
+        "--invert",
+        choices=INVERT_CHOICES,
+        default="auto",
+        help="images: invert light/dark when their background is the opposite of the training "
+        "images' (auto, the default), always (yes) or never (no)",
+    )
     add_runtime_flags(parser)
     return parser
 

@@ -88,6 +88,8 @@ class PredictPlan:
     x: np.ndarray  # model inputs
     out: str | None
     batch_size: int
+    top_k: int = 1
+    notes: list = dataclasses.field(default_factory=list)  # what was done to the inputs
 
 
 def plan_prediction(args, which: str) -> PredictPlan:
@@ -102,8 +104,12 @@ def plan_prediction(args, which: str) -> PredictPlan:
     run = read_run_json(args.run_dir)
     if args.out:
         _check_out_file(args.out)
-    names, x = read_inputs(args.inputs, run)
-    return PredictPlan(args.run_dir, which, run, names, x, args.out, args.batch_size)
+    if args.top_k < 1:
+        raise UsageError(f"--top-k must be 1 or more, got {args.top_k}")
+    names, x, notes = read_inputs(args.inputs, run, invert=args.invert)
+    return PredictPlan(
+        args.run_dir, which, run, names, x, args.out, args.batch_size, args.top_k, notes
+    )
 
 
 def run_prediction(plan: PredictPlan) -> int:
@@ -124,8 +130,10 @@ def run_prediction(plan: PredictPlan) -> int:
         check_writable(Path(plan.out).parent)
     restored = restore_run_model(plan.run_dir, plan.which)
     timed = predict_timed(restored.model, plan.x, plan.batch_size)
-    table = prediction_table(plan.names, timed.outputs, plan.run)
+    table = prediction_table(plan.names, timed.outputs, plan.run, top_k=plan.top_k)
     entry = restored.checkpoint
+    for note in plan.notes:
+        print(note)
     print(
         f"{plan.run['model']['name']} {entry['name']} (epoch {entry['epoch']}) from {plan.run_dir}:"
     )
@@ -136,9 +144,10 @@ def run_prediction(plan: PredictPlan) -> int:
     return 0
 
 
-def prediction_table(names: list, outputs: np.ndarray, run: dict) -> pd.DataFrame:
-    """One row per input: input, predicted, then probability and p_<class> per class
-    (classification) or predicted_<i> per output (regression with several outputs)."""
+def prediction_table(names: list, outputs: np.ndarray, run: dict, *, top_k=1) -> pd.DataFrame:
+    """One row per input: input, predicted, probability, then with `top_k` above 1 the next
+    classes and their probabilities (top2, top2_p, ...), and p_<class> per class
+    (classification); or predicted_<i> per output (regression with several outputs)."""
     outputs = np.asarray(outputs, dtype=np.float64)
     if run["model"]["task"] == "regression":
         if outputs.shape[1] == 1:
@@ -153,6 +162,10 @@ def prediction_table(names: list, outputs: np.ndarray, run: dict) -> pd.DataFram
         "predicted": np.asarray(class_names, dtype=object)[chosen],
         "probability": outputs[np.arange(len(chosen)), chosen],
     }
+    ranked = np.argsort(-outputs, axis=1, kind="stable")
+    for rank in range(1, min(top_k, len(class_names))):
+        columns[f"top{rank + 1}"] = np.asarray(class_names, dtype=object)[ranked[:, rank]]
+        columns[f"top{rank + 1}_p"] = outputs[np.arange(len(chosen)), ranked[:, rank]]
     columns.update({f"p_{name}": outputs[:, i] for i, name in enumerate(class_names)})
     return pd.DataFrame(columns)
 
@@ -164,6 +177,10 @@ def _format_lines(table: pd.DataFrame, task: str) -> str:
     for _, row in table.iterrows():
         if task == "classification":
             result = f"{row['predicted']:<{class_width}}  p={row['probability']:.3f}"
+            rank = 2
+            while f"top{rank}" in row:
+                result += f"  |  {row[f'top{rank}']} {row[f'top{rank}_p']:.3f}"
+                rank += 1
         else:
             values = row.drop("input")
             result = ", ".join(f"{value:.6g}" for value in values)

@@ -2,7 +2,8 @@
 
 - An image (.png, .jpg, ...) is converted to grayscale or RGB as the training images were,
   resized to their height and width, mapped from 0..255 into the data set's raw range (0..16
-  for digits) and normalised with the run's statistics.
+  for digits), inverted if its polarity differs from training's, and normalised with the run's
+  statistics; a folder stands for the images in it (`predict_images`).
 - A .csv file holds one example per row: for a run trained on a csv table, the training's
   feature columns (the target column may be there and is ignored); for any other run, the raw
   values of one example per row (a header row is optional).
@@ -20,63 +21,93 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness.data import IMAGES_PREFIX
 from harness.errors import UsageError
+from harness.evaluate.predict_images import (
+    IMAGE_SUFFIXES,
+    decode_like_training,
+    expand_inputs,
+    is_image,
+    match_polarity,
+)
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 _IMAGE_MODES = {1: "L", 3: "RGB"}
 # Decoded at 4 bytes a pixel, 4096 x 4096 is 64 MB; a larger picture is shrunk first or refused,
 # so that a huge or hostile file (a PNG that inflates to gigabytes) cannot exhaust memory.
 MAX_IMAGE_PIXELS = 4096 * 4096
 
 
-def read_inputs(paths, run: dict) -> tuple[list[str], np.ndarray]:
-    """Reads every input file and prepares it for the run's model.
+def read_inputs(paths, run: dict, *, invert: str = "auto") -> tuple[list[str], np.ndarray, list]:
+    """Reads every input file (a folder stands for its images) and prepares it for the model.
 
     Args:
-        paths: the files, in the order given.
+        paths: the files and folders, in the order given.
         run: the run's run.json.
+        invert: images' polarity: "auto" (match training's), "yes" or "no" (predict_images).
 
     Returns:
-        (one name per example, e.g. "a.png" or "rows.csv[3]"; float32 model inputs).
+        (one name per example, e.g. "a.png" or "rows.csv[3]"; float32 model inputs; lines to
+        print about what was done to the inputs).
 
     Raises:
         UsageError: a file is missing, unreadable, of an unknown kind or does not fit the run.
     """
     from harness.data import prepare_inputs
 
+    normalization = run["data"]["normalization"]
+    files = expand_inputs(paths)
+    images, notes = _read_images(files, run, invert)
     names, blocks = [], []
-    for path in map(Path, paths):
-        labels, raw = _read_raw(path, run["data"]["normalization"])
+    for path in files:
+        labels, raw = (
+            ([str(path)], images[path]) if path in images else _read_raw(path, normalization)
+        )
         try:
             blocks.append(
                 prepare_inputs(
                     raw,
                     spec_name=run["data"]["spec"],
                     layout=run["model"]["layout"],
-                    normalization=run["data"]["normalization"],
+                    normalization=normalization,
                 )
             )
         except UsageError as error:
             raise UsageError(f"input {path}: {error}") from None
         names += labels
-    return names, np.concatenate(blocks).astype(np.float32, copy=False)
+    return names, np.concatenate(blocks).astype(np.float32, copy=False), notes
+
+
+def _read_images(files: list, run: dict, invert: str) -> tuple:
+    """{path: raw image} of every image input, with the polarity matched; and the notes."""
+    normalization = run["data"]["normalization"]
+    paths = [path for path in files if is_image(path) and normalization.get("method") != "series"]
+    for path in paths:
+        _check_file(path)
+    if not paths:
+        return {}, []
+    if normalization.get("method") == "pixels" and run["data"]["spec"].startswith(IMAGES_PREFIX):
+        images = dict(zip(paths, decode_like_training(paths, normalization)))
+    else:
+        images = {path: read_image(path, normalization) for path in paths}
+    images, note = match_polarity(images, normalization, invert)
+    return images, [note] if note else []
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise UsageError(f"input file {path} not found")
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise UsageError(f"input {path} is not a regular file; give image, .csv or .npy files")
 
 
 def _read_raw(path: Path, normalization: dict):
-    if not path.exists():
-        raise UsageError(f"input file {path} not found")
-    if path.is_dir():
-        raise UsageError(f"input {path} is a folder; give image, .csv or .npy files")
-    if not path.is_file():  # a FIFO or a device would block or never end
-        raise UsageError(f"input {path} is not a regular file; give image, .csv or .npy files")
+    _check_file(path)
     suffix = path.suffix.lower()
     if normalization.get("method") == "series" and suffix != ".npy":
         from harness.data import series
 
         raw = series.read_inputs(str(path), normalization)  # .tsv, .csv or .npz series
         return [f"{path}[{row}]" for row in range(len(raw))], raw
-    if suffix in IMAGE_SUFFIXES:
-        return [str(path)], read_image(path, normalization)
     if suffix == ".csv":
         raw = _read_csv(path, normalization)
     elif suffix == ".npy":
