@@ -25,6 +25,14 @@ def _train(argv) -> int:
     # Every input is checked and loaded before TensorFlow's slow import, so bad input answers
     # at once; TensorFlow is imported quietly before anything else can import it.
     config = config_from_args(args)
+    if config.folds or (args.resume and _is_cv_parent(args.run_dir)):
+        from harness.train.folds import cross_validate
+
+        typed = typed_fields(args)
+        cross_validate(
+            config, resume=args.resume, overwrite=args.overwrite, typed=typed, refit=args.refit
+        )
+        return 0
     prepared = prepare(
         config, resume=args.resume, overwrite=args.overwrite, typed=typed_fields(args)
     )
@@ -38,6 +46,12 @@ def _train(argv) -> int:
 
     run(prepared, command=["train.py", *argv])
     return 0
+
+
+def _is_cv_parent(run_dir) -> bool:
+    from harness.reports.cross_validation import is_cv_parent
+
+    return bool(run_dir) and is_cv_parent(run_dir)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,8 @@ FIELD_BOUNDS = {
     "keep_every": Bound(1, MAX_EPOCHS),
     "save_every_steps": Bound(1, MAX_STEPS),
     "steps_per_execution": Bound(1, MAX_STEPS),
+    "folds": Bound(2, 1000),
+    "fold": Bound(0, 1000),
     "lr": Bound(0, 10.0, whole=False, low_open=True),
     "clip_norm": Bound(0, 1e6, whole=False, low_open=True),
     "weight_decay": Bound(0, 1.0, whole=False),
@@ -134,6 +136,10 @@ class TrainConfig:
     async_save: bool = False
     steps_per_execution: int | None = None  # None: a whole epoch per call (see pipeline.py)
     run_dir: str | None = None
+    # Cross-validation (harness/train/folds.py): K, and the fold this run validates on (1..K),
+    # or 0 for the refit on every training example.
+    folds: int | None = None
+    fold: int | None = None
 
     def to_dict(self) -> dict:
         """Returns the configuration as JSON-able data."""

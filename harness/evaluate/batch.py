@@ -14,6 +14,11 @@ from pathlib import Path
 from harness.cli import split_pairs
 from harness.errors import UsageError
 from harness.evaluate.args import selected_runs
+from harness.evaluate.cross_validation import (
+    expand_parents,
+    tag_cross_validation,
+    write_cv_evaluations,
+)
 from harness.evaluate.data import EvalDataCache
 from harness.evaluate.single import EvalRequest, describe, evaluate_checkpoint
 from harness.runs import check_writable, read_run_json
@@ -36,6 +41,7 @@ class EvalPlan:
     request: EvalRequest
     every_checkpoint: bool
     summary: Path | None  # where summary.csv goes; None for a single evaluation
+    cv_parents: tuple = ()  # cross-validation parents named by --run-dir (cross_validation.py)
 
 
 def plan_evaluation(args, which: str) -> EvalPlan:
@@ -50,6 +56,9 @@ def plan_evaluation(args, which: str) -> EvalPlan:
     if args.every_checkpoint and args.checkpoint:
         raise UsageError("--every-checkpoint and --checkpoint contradict each other; give one")
     runs, root = selected_runs(args)
+    runs, parents = expand_parents(runs)
+    if len(parents) == 1 and len(args.run_dir or ()) == 1:
+        root = parents[0]  # its summary.csv goes into the parent
     request = EvalRequest(
         which=which,
         split=args.split or ("all" if args.dataset else "test"),
@@ -61,7 +70,8 @@ def plan_evaluation(args, which: str) -> EvalPlan:
     if len(runs) == 1 and root is None and not args.every_checkpoint:
         check_checkpoint_known(runs[0], which)
         return EvalPlan(runs, dataclasses.replace(request, out=args.out), False, None)
-    return EvalPlan(runs, request, args.every_checkpoint, summary_path(args.out, runs, root))
+    summary = summary_path(args.out, runs, root)
+    return EvalPlan(runs, request, args.every_checkpoint, summary, tuple(parents))
 
 
 def check_checkpoint_known(run_dir: Path, which: str) -> None:
@@ -97,8 +107,9 @@ def run_evaluation(plan: EvalPlan) -> int:
         return _evaluate_one(plan.runs[0], plan.request)
     check_writable(plan.summary.parent)  # before the batch, not after all of it
     rows = evaluate_batch(plan.runs, plan.request, every_checkpoint=plan.every_checkpoint)
-    frame = write_summary(plan.summary, rows)
+    frame = write_summary(plan.summary, tag_cross_validation(rows))
     _print_summary(frame, plan.summary)
+    write_cv_evaluations(plan.cv_parents, rows)
     return 0 if (frame["status"] == "ok").all() else EXIT_FAILED_ROWS
 
 

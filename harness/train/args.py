@@ -90,7 +90,24 @@ def build_parser() -> TrainParser:
     )
     _add_device_flags(parser.add_argument_group("devices"))
     _add_run_flags(parser.add_argument_group("run folder and checkpoints"))
+    _add_cv_flags(parser.add_argument_group("cross-validation"))
     return parser
+
+
+def _add_cv_flags(group) -> None:
+    group.add_argument(
+        "--folds",
+        type=whole_number,
+        metavar="K",
+        help="train K runs, each validating on one of K stratified folds of the training data, "
+        "under one parent folder with cv_summary.csv; the test split is untouched (default: none)",
+    )
+    group.add_argument(
+        "--refit",
+        action="store_true",
+        help="after the folds, train on all the training data for the folds' mean best epoch "
+        "and test it (default off)",
+    )
 
 
 def _add_what_flags(group) -> None:
@@ -225,6 +242,8 @@ def config_from_args(args) -> TrainConfig:
         raise UsageError("train.py needs --model NAME (see --list-models)")
     config = TrainConfig(**{"model": "", **_given(args)})
     _check_counts(config)
+    if getattr(args, "refit", False) and not config.folds:
+        raise UsageError("--refit trains after a cross-validation; give --folds K with it")
     return config
 
 

@@ -71,7 +71,7 @@ def print_config(prepared) -> None:
 
 
 # Shown above in other words, or not a setting of the run.
-_NOT_SHOWN = ("model", "dataset", "hparams")
+_NOT_SHOWN = ("model", "dataset", "hparams", "fold")
 
 
 def _value(value) -> str:

@@ -53,7 +53,7 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False, typed=None) -
     from zoo import builder_hparams, get_model_spec
 
     if resume:
-        config = _resume_config(config, _typed_fields(config) if typed is None else typed)
+        config = resume_config(config, _typed_fields(config) if typed is None else typed)
     cluster = _check_strategy(config)
     spec = get_model_spec(config.model)
     config = dataclasses.replace(config, dataset=config.dataset or spec.default_dataset)
@@ -76,6 +76,10 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False, typed=None) -
         test_data=config.test_data,
         val_fraction=config.val_fraction,
     )
+    if config.folds:
+        from harness.data.folds import select_fold
+
+        data = select_fold(data, folds=config.folds, fold=config.fold, seed=config.seed)
     config = adapt_to_data(config, spec.recipe, len(data.x_train))
     config = resolve_config(config, spec.recipe, task=data.task)
     # Checked here, before anything is written; fit.py asks again for the value.
@@ -141,16 +145,16 @@ def _check_strategy(config: TrainConfig):
     return cluster
 
 
-def _resume_config(given: TrainConfig, typed) -> TrainConfig:
-    """The recorded configuration, with the runtime fields and --epochs of this command.
+def resume_config(given: TrainConfig, typed, saved: TrainConfig | None = None) -> TrainConfig:
+    """The recorded configuration (run.json's, or `saved`), with the runtime fields and --epochs
+    of this command.
 
     One rule for every other flag: typed with a value that differs from run.json, it is refused,
     because --resume continues the run as it was recorded (--overwrite starts afresh).
     """
     if not given.run_dir:
         raise UsageError("--resume needs --run-dir DIR: the run to continue")
-    run = read_run_json(given.run_dir)
-    saved = TrainConfig.from_dict(run["config"])
+    saved = saved or TrainConfig.from_dict(read_run_json(given.run_dir)["config"])
     for name in sorted(set(typed) - {*RESUME_RUNTIME_FIELDS, "epochs"}):
         if getattr(given, name) != getattr(saved, name):
             raise UsageError(
