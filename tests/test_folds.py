@@ -124,3 +124,25 @@ def test_bad_fold_counts_are_one_line_and_leave_no_folder(flags, says, tmp_path)
     assert_one_line_usage_error(code, err)
     assert says in err[0]
     assert not parent.exists()
+
+
+def test_folds_of_a_streamed_image_folder_stream_the_same_examples_as_in_memory(tmp_path):
+    import tensorflow as tf
+
+    from harness.data.image_decode import StreamedImages
+    from tests.image_tools import write_folder
+
+    root = write_folder(tmp_path / "shapes", per_class=6, size=(8, 8))
+    kept = load_dataset(f"images:{root}", layout="image", seed=1)
+    streamed = load_dataset(
+        f"images:{root}", layout="image", seed=1, options={"memory_mb": "0.001"},
+        normalization=kept.normalization,
+    )  # fmt: skip
+    for fold in (1, 2):
+        in_memory = select_fold(kept, folds=2, fold=fold, seed=1)
+        on_disk = select_fold(streamed, folds=2, fold=fold, seed=1)
+        assert isinstance(on_disk.x_train, StreamedImages)
+        np.testing.assert_array_equal(on_disk.y_train, in_memory.y_train)
+        every = tf.range(len(on_disk.x_train))
+        np.testing.assert_array_equal(on_disk.x_train.gather(every).numpy(), in_memory.x_train)
+        np.testing.assert_array_equal(np.asarray(on_disk.x_val), in_memory.x_val)

@@ -27,7 +27,7 @@ def check_folds(data: DataSplits, folds: int) -> None:
     """
     if folds < 2:
         raise UsageError(f"--folds {folds}: cross-validation needs at least 2 folds; try --folds 5")
-    y = _pooled(data)[1]
+    y = _pooled_y(data)
     if folds > len(y):
         raise UsageError(
             f"--folds {folds}: the data set has only {len(y)} training examples; use fewer folds"
@@ -47,7 +47,7 @@ def fold_indices(data: DataSplits, folds: int, seed: int) -> list:
     """The pooled training examples' indices of each fold: a list of `folds` sorted arrays."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
-    x, y = _pooled(data)
+    y = _pooled_y(data)
     if data.task == "classification":
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     else:
@@ -73,15 +73,34 @@ def select_fold(data: DataSplits, *, folds: int, fold: int, seed: int) -> DataSp
     else:
         held = fold_indices(data, folds, seed)[fold - 1]
         kept = np.setdiff1d(np.arange(len(y)), held)
-        x_train, y_train, x_val, y_val = x[kept], y[kept], x[held], y[held]
+        x_train, y_train, x_val, y_val = _take(x, kept), y[kept], _take(x, held), y[held]
     info = dict(data.info, folds=folds, fold=fold, train_size=len(y_train), val_size=len(y_val))
     return dataclasses.replace(
         data, x_train=x_train, y_train=y_train, x_val=x_val, y_val=y_val, info=info
     )
 
 
+def _pooled_y(data: DataSplits):
+    return np.concatenate([data.y_train, data.y_val])
+
+
 def _pooled(data: DataSplits):
-    return (
-        np.concatenate([data.x_train, data.x_val]),
-        np.concatenate([data.y_train, data.y_val]),
-    )
+    return _pool(data.x_train, data.x_val), np.concatenate([data.y_train, data.y_val])
+
+
+# A split may be an array or a split streamed from image files (harness.data.image_decode.
+# StreamedImages), which folds select by their file paths, so the folds stream as well.
+def _pool(first, second):
+    if isinstance(first, np.ndarray):
+        return np.concatenate([first, second])
+    return _streamed(first, first.paths + second.paths)
+
+
+def _take(x, indices):
+    if isinstance(x, np.ndarray):
+        return x[indices]
+    return _streamed(x, [x.paths[index] for index in indices])
+
+
+def _streamed(split, paths):
+    return type(split)(paths, split.size, split.channels, split.stats, split.layout)
