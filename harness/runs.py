@@ -21,7 +21,7 @@ from harness.atomic import (
     write_json_atomic,
 )
 from harness.errors import FileSystemError, RunDamaged, UsageError, filesystem_error
-from harness.reports import REPORT_FILES
+from harness.reports import BATCH_FILES, REPORT_FILES
 
 DEFAULT_ROOT = Path("checkpoints")
 # What a run writes at the top of its folder, with one line each for the end of training.
@@ -161,8 +161,9 @@ def clear_run(run_dir: Path) -> None:
     - in ckpt/, the files of the checkpoints that manifest.json or TensorFlow's `checkpoint`
       state file lists (<name>.index, <name>.data-*), that state file, and the ckpt-<N>_temp
       folders of a save TensorFlow had in flight, if they hold only its part-* files;
-    - in reports/, summary.csv, and the report files inside each report folder (one whose
-      metrics.json, which evaluate.py writes last, names a run and a checkpoint).
+    - in reports/, `BATCH_FILES` (summary.csv and .html), and `REPORT_FILES` inside each report
+      folder (one whose metrics.json, which evaluate.py writes last, names a run and a
+      checkpoint).
     A folder goes only if that leaves it empty. Everything else stays: notes, a ckpt-999.index
     no record lists, files of your own beside the reports.
     """
@@ -177,7 +178,7 @@ def clear_run(run_dir: Path) -> None:
         if folder.is_dir() and all(part.name.startswith("part-") for part in folder.iterdir()):
             shutil.rmtree(folder)
     reports = run_dir / "reports"
-    _remove_report_files(reports, ["summary.csv"])
+    _remove_report_files(reports, BATCH_FILES)
     for folder in sorted(reports.iterdir()) if reports.is_dir() else []:
         if _is_report_folder(folder):
             _remove_report_files(folder, REPORT_FILES)

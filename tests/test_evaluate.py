@@ -104,9 +104,18 @@ def test_every_report_cell_agrees_with_sklearn(digits_run):
     )
     report = read_matrix(report_dir / "classification_report.csv")
     assert list(report.index) == names + ["accuracy", "macro avg", "weighted avg"]
-    assert list(report.columns) == ["precision", "recall", "f1-score", "support"]
+    sklearn_columns = ["precision", "recall", "f1-score", "support"]
+    assert list(report.columns) == sklearn_columns + ["roc_auc", "average_precision"]
+    probabilities = predictions[[f"p_{name}" for name in names]].to_numpy()
+    for column, name in enumerate(names):
+        truth = predictions["y_true"] == name
+        ranking = {
+            "roc_auc": metrics.roc_auc_score(truth, probabilities[:, column]),
+            "average_precision": metrics.average_precision_score(truth, probabilities[:, column]),
+        }
+        expected[name].update(ranking)
     for row in names + ["macro avg", "weighted avg"]:
-        for column in report.columns:
+        for column in sklearn_columns + (["roc_auc", "average_precision"] if row in names else []):
             assert report.loc[row, column] == pytest.approx(expected[row][column], abs=1e-12), (
                 row,
                 column,
@@ -211,6 +220,8 @@ def test_regression_files_agree_with_sklearn(sine_run):
         report["r2"]
     )
     assert Image.open(report_dir / "predictions.png").format == "PNG"
+    assert Image.open(report_dir / "residuals.png").format == "PNG"
+    assert Image.open(report_dir / "training_curves.png").format == "PNG"
 
 
 def test_class_names_of_a_csv_table_are_kept(csv_run):

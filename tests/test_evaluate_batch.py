@@ -96,6 +96,8 @@ def assert_row_agrees_with_sklearn(row, run_dir) -> None:
         assert row[name] == pytest.approx(value, abs=1e-12), (run_dir.name, name)
     log_loss = metrics.log_loss(data.y_test, probabilities, labels=range(10))
     assert row["log_loss"] == pytest.approx(log_loss, rel=1e-5)
+    macro_roc_auc = metrics.roc_auc_score(data.y_test, probabilities, multi_class="ovr")
+    assert row["macro_roc_auc"] == pytest.approx(macro_roc_auc, abs=1e-4)
     entry = next(
         e
         for e in read_json(run_dir / "manifest.json")["checkpoints"]

@@ -16,7 +16,8 @@ from harness.reports import (
     write_regression_report,
 )
 from harness.reports.classification_figures import MAX_TICK_CHARS, confusion_matrix_figure
-from harness.reports.regression_figures import regression_figure
+from harness.reports.curves import _curves_figure, _panels, best_epoch
+from harness.reports.regression_figures import regression_figure, residuals_figure
 
 
 def _open_png(path):
@@ -209,3 +210,42 @@ def test_reports_import_neither_tensorflow_nor_pyplot():
         if name.split(".")[0] in ("tensorflow", "keras") or name == "matplotlib.pyplot"
     }
     assert not banned
+
+
+def test_residuals_figure_draws_each_error_against_its_prediction_and_their_histogram():
+    rng = np.random.default_rng(0)
+    y_true = rng.normal(size=(80, 2))
+    y_pred = y_true + rng.normal(scale=0.1, size=(80, 2))
+    figure = residuals_figure(y_true, y_pred, title="t")
+    scatter, histogram = figure.axes[:2]
+    for output, points in enumerate(scatter.collections):
+        np.testing.assert_allclose(
+            points.get_offsets(), np.stack([y_pred[:, output], (y_pred - y_true)[:, output]], 1)
+        )
+    counted = sum(patch.get_height() for patch in histogram.patches)
+    assert counted == 2 * 80
+
+
+def test_training_curves_go_log_past_two_decades_and_mark_best_and_selected(tmp_path):
+    # The lstm's case: a loss falling from 0.05 to 1e-6; val_loss is lowest at epoch 7.
+    epochs = np.arange(1, 13)
+    loss = 0.05 * (1e-6 / 0.05) ** ((epochs - 1) / 11)
+    val_loss = np.abs(epochs - 7) * 1e-3 + 1e-6
+    history = pd.DataFrame(
+        {"epoch": epochs, "loss": loss, "val_loss": val_loss, "mae": 1 - epochs / 20}
+    )
+    history.to_csv(tmp_path / "history.csv", index=False)
+    frame = pd.read_csv(tmp_path / "history.csv")
+    figure = _curves_figure(frame, _panels(list(frame.columns), None), [(7, "best"), (9, "x")])
+    loss_axes, mae_axes = figure.axes
+    assert loss_axes.get_yscale() == "log" and mae_axes.get_yscale() == "linear"
+    assert best_epoch(frame) == 7 and best_epoch(frame, "mae") == 12
+    assert best_epoch(frame.assign(val_accuracy=epochs % 5), "val_accuracy") == 4
+    marks = [line.get_xdata()[0] for line in loss_axes.lines if line.get_label() in ("best", "x")]
+    assert marks == [7, 9]
+    figure.canvas.draw()
+    for axes in figure.axes:  # every legend wholly right of its panel
+        legend = axes.get_legend().get_window_extent()
+        assert legend.x0 >= axes.get_window_extent().x1
+    plot_training_curves(tmp_path / "history.csv", tmp_path / "c.png", selected=(9, "ckpt-9"))
+    _open_png(tmp_path / "c.png")

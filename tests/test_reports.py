@@ -93,9 +93,11 @@ def test_classification_report_every_cell(tmp_path):
     report = pd.read_csv(tmp_path / "classification_report.csv", index_col=0)
     assert report.index.name == "class"
     assert list(report.index) == CLASS_NAMES + ["accuracy", "macro avg", "weighted avg"]
-    assert list(report.columns) == ["precision", "recall", "f1-score", "support"]
+    sklearn_columns = ["precision", "recall", "f1-score", "support"]
+    # roc_auc and average_precision: tests/test_report_scores.py
+    assert list(report.columns) == sklearn_columns + ["roc_auc", "average_precision"]
     for row in CLASS_NAMES + ["macro avg", "weighted avg"]:
-        for column in report.columns:
+        for column in sklearn_columns:
             assert report.loc[row, column] == pytest.approx(expected[row][column], abs=1e-15)
     accuracy_row = report.loc["accuracy"]
     assert math.isnan(accuracy_row["precision"]) and math.isnan(accuracy_row["recall"])
@@ -105,6 +107,10 @@ def test_classification_report_every_cell(tmp_path):
 
     macro, weighted = expected["macro avg"], expected["weighted avg"]
     written = predictions[[f"p_{name}" for name in CLASS_NAMES]].to_numpy()
+    probability_scores = {"macro_roc_auc", "macro_average_precision", "micro_roc_auc"}
+    probability_scores |= {"micro_average_precision", "brier", "ece"}
+    assert probability_scores <= set(headline)  # tests/test_report_scores.py checks them
+    headline = {key: value for key, value in headline.items() if key not in probability_scores}
     assert headline == pytest.approx(
         {
             "accuracy": expected["accuracy"],

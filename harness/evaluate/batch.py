@@ -66,6 +66,7 @@ def plan_evaluation(args, which: str) -> EvalPlan:
         data_options=split_pairs(args.data_opt, "--data-opt") or None,
         normalize=args.normalize,
         batch_size=args.batch_size,
+        plots=args.plots,
     )
     if len(runs) == 1 and root is None and not args.every_checkpoint:
         check_checkpoint_known(runs[0], which)

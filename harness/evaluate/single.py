@@ -8,7 +8,8 @@ checkpoint_requested, epoch, step, params; metrics (the headline figures the rep
 returns); eval_samples_per_s (forward passes only) and batch_size; damage (checkpoints the store
 skipped as damaged, else []); timing: load_data, restore, trace (compile and warm-up), predict
 and report seconds, total_seconds and report_share (report seconds / total); normalize
-(classification).
+(classification). With plots, the report folder also holds training_curves.png: the run's
+history.csv with the evaluated checkpoint's epoch marked.
 """
 
 import dataclasses
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 from harness.data import CSV_PREFIX
+from harness.errors import UsageError
 from harness.evaluate.data import EvalDataCache
 from harness.runs import read_run_json
 
@@ -31,6 +33,7 @@ class EvalRequest:
     normalize: str = "true"  # how confusion_matrix_normalized.csv is normalised
     batch_size: int = 1024
     out: str | None = None  # the report folder; None for RUN/reports/<checkpoint>[-...]/
+    plots: bool = True  # False: no figures (--no-plots), the CSVs and metrics.json alone
 
 
 def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | None = None) -> dict:
@@ -63,7 +66,9 @@ def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | No
     entry = restored.checkpoint
     out_dir = Path(request.out or default_report_dir(run_dir, entry["name"], request, data.dataset))
     marks["report"] = time.perf_counter()
-    headline = _write_report(out_dir, data, timed.outputs, request.normalize)
+    headline = _write_report(out_dir, data, timed.outputs, request, run["model"]["layout"])
+    if request.plots:
+        _plot_training_curves(run_dir, run, entry, out_dir)
     marks["end"] = time.perf_counter()
     metrics = {
         "run": str(run_dir),
@@ -108,7 +113,7 @@ def _predict(model, x, batch_size):
     return predict_timed(model, x, batch_size)
 
 
-def _write_report(out_dir: Path, data, outputs, normalize: str) -> dict:
+def _write_report(out_dir: Path, data, outputs, request: EvalRequest, layout: str) -> dict:
     from harness.reports import write_classification_report, write_regression_report
 
     if data.task == "classification":
@@ -117,10 +122,35 @@ def _write_report(out_dir: Path, data, outputs, normalize: str) -> dict:
             y_true=data.y,
             probabilities=outputs,
             class_names=data.class_names,
-            normalize=normalize,
+            normalize=request.normalize,
             index=data.index,
+            inputs=data.x,
+            layout=layout,
+            plots=request.plots,
         )
-    return write_regression_report(out_dir, y_true=data.y, y_pred=outputs, index=data.index)
+    return write_regression_report(
+        out_dir, y_true=data.y, y_pred=outputs, index=data.index, plots=request.plots
+    )
+
+
+def _plot_training_curves(run_dir: Path, run: dict, entry: dict, out_dir: Path) -> None:
+    # The run's history with the evaluated checkpoint marked; a run killed before its first
+    # epoch has no history rows, and then no curves.
+    from harness.reports.curves import plot_training_curves
+
+    history = run_dir / "history.csv"
+    if not history.is_file() or history.stat().st_size == 0:
+        return
+    selected = (entry["epoch"], f"{entry['name']} (evaluated)") if entry.get("epoch") else None
+    try:
+        plot_training_curves(
+            history,
+            out_dir / "training_curves.png",
+            monitor=run.get("config", {}).get("monitor"),
+            selected=selected,
+        )
+    except UsageError:
+        return
 
 
 def _timing(marks: dict, timed, loaded: bool) -> dict:

@@ -19,11 +19,20 @@ REPORT_FILES = (
     "confusion_matrix_normalized.csv",
     "classification_report.csv",
     "confusion_matrix.png",
+    "roc_curve.png",
+    "pr_curve.png",
+    "calibration.png",
+    "worst_errors.png",
     "regression_report.csv",
     "predictions.png",
+    "residuals.png",
     "predictions.csv",
+    "training_curves.png",
+    "report.html",
     "metrics.json",
 )
+# What evaluate.py writes beside the report folders of several runs or checkpoints.
+BATCH_FILES = ("summary.csv", "summary.html")
 
 _WRITERS = {
     "plot_training_curves": "curves",
@@ -40,4 +49,4 @@ def __getattr__(name):
     return getattr(importlib.import_module(f"{__name__}.{_WRITERS[name]}"), name)
 
 
-__all__ = ["NORMALIZE_CHOICES", "REPORT_FILES", *_WRITERS]
+__all__ = ["BATCH_FILES", "NORMALIZE_CHOICES", "REPORT_FILES", *_WRITERS]

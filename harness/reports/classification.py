@@ -12,18 +12,16 @@ import pandas as pd
 from sklearn import metrics
 
 from harness.errors import UsageError
-from harness.reports import NORMALIZE_CHOICES
-from harness.reports.classification_figures import confusion_matrix_figure
+from harness.reports import NORMALIZE_CHOICES, scores, worst_errors
+from harness.reports import classification_figures as figures
+from harness.reports.class_inputs import check_arrays, check_class_names, check_index
 from harness.reports.csv_cells import write_csv_atomic
 from harness.reports.style import save_png
 
 # The corner cell of both matrix CSVs, read back as the index name by `pd.read_csv(index_col=0)`.
 MATRIX_INDEX_NAME = "true\\predicted"
 REPORT_COLUMNS = ["precision", "recall", "f1-score", "support"]
-# Row names of classification_report.csv after the classes; a class may not take one of them.
-RESERVED_ROW_NAMES = ("accuracy", "macro avg", "weighted avg", "micro avg")
-# Rows of probabilities summing to 1 within this are rescaled to sum to 1 in float64.
-PROBABILITY_SUM_TOLERANCE = 1e-4
+RANKING_COLUMNS = ["roc_auc", "average_precision"]  # with probabilities
 _COLORBAR_LABELS = {
     "true": "fraction of the true class (row sums to 1)",
     "pred": "fraction of the predicted class (column sums to 1)",
@@ -32,7 +30,17 @@ _COLORBAR_LABELS = {
 
 
 def write_classification_report(
-    out_dir, *, y_true, probabilities, class_names, normalize="true", index=None, y_pred=None
+    out_dir,
+    *,
+    y_true,
+    probabilities,
+    class_names,
+    normalize="true",
+    index=None,
+    y_pred=None,
+    inputs=None,
+    layout=None,
+    plots=True,
 ) -> dict:
     """Writes the classification report files into `out_dir`, each one atomically.
 
@@ -46,7 +54,10 @@ def write_classification_report(
         "macro avg" and "weighted avg"; columns precision, recall, f1-score, support, as
         sklearn's `classification_report(output_dict=True, zero_division=0)`. Like sklearn's
         text report, the accuracy row leaves precision and recall empty and puts the accuracy
-        under f1-score, with support = the number of examples.
+        under f1-score, with support = the number of examples. With probabilities, two more
+        columns: roc_auc and average_precision, one-vs-rest per class
+        (`harness.reports.scores.per_class_ranking`), their mean in "macro avg" and their
+        support-weighted mean in "weighted avg" (over the classes with a value).
       - predictions.csv (no index column): index, y_true, y_pred (class names), y_true_id,
         y_pred_id (class indices), correct, then with probabilities: confidence (probability
         of the predicted class) and one column "p_<class name>" per class. Probability rows
@@ -55,6 +66,10 @@ def write_classification_report(
       - confusion_matrix.png: scikit-learn's `ConfusionMatrixDisplay`, coloured by the
         normalised value; a cell with examples shows its count and normalised value, an empty
         cell a 0.
+      - with probabilities: roc_curve.png and pr_curve.png (one-vs-rest, per class, micro and
+        macro average), calibration.png (reliability diagram of the confidence, 15 bins);
+        with `inputs` of layout "image" or "sequence" and at least one error,
+        worst_errors.png (the 16 most confident errors).
 
     Class names are written as text; a name such as "0" reads back as a number unless read with
     `dtype=str` (predictions.csv) or its index is cast to str. A name a spreadsheet would take
@@ -70,17 +85,21 @@ def write_classification_report(
         normalize: "true", "pred" or "all", for the normalised matrix and the heatmap colours.
         index: (n,) identifiers of the examples (row numbers, time stamps); default 0..n-1.
         y_pred: (n,) predicted ids; default the argmax of `probabilities`.
+        inputs: (n, ...) the model inputs, for the worst-errors grid.
+        layout: the inputs' layout ("image", "sequence" or "flat").
+        plots: False writes no PNG (the CSVs and the returned metrics are the same).
 
     Returns:
         Headline metrics: accuracy, macro_f1, weighted_f1, macro_precision, macro_recall, n,
-        and log_loss when probabilities are given.
+        and with probabilities log_loss and `harness.reports.scores.probability_scores`
+        (macro and micro ROC AUC and average precision, brier, ece).
     """
     if normalize not in NORMALIZE_CHOICES:
         raise UsageError(f"unknown normalize {normalize!r}; known: {', '.join(NORMALIZE_CHOICES)}")
-    class_names = _check_class_names(class_names)
+    class_names = check_class_names(class_names)
     labels = list(range(len(class_names)))
-    y_true, y_pred, probabilities = _check_arrays(y_true, probabilities, y_pred, len(labels))
-    index = _check_index(index, len(y_true))
+    y_true, y_pred, probabilities = check_arrays(y_true, probabilities, y_pred, len(labels))
+    index = check_index(index, len(y_true))
     out_dir = Path(out_dir)
     counts = metrics.confusion_matrix(y_true, y_pred, labels=labels)
     normalized = metrics.confusion_matrix(y_true, y_pred, labels=labels, normalize=normalize)
@@ -91,101 +110,75 @@ def write_classification_report(
     write_csv_atomic(
         out_dir / "confusion_matrix_normalized.csv", _matrix_frame(normalized, class_names)
     )
+    ranking = scores.per_class_ranking(y_true, probabilities) if probabilities is not None else {}
     write_csv_atomic(
-        out_dir / "classification_report.csv", _report_frame(report, class_names, len(y_true))
+        out_dir / "classification_report.csv",
+        _report_frame(report, class_names, len(y_true), ranking),
     )
     predictions = _predictions_frame(index, y_true, y_pred, probabilities, class_names)
     write_csv_atomic(out_dir / "predictions.csv", predictions, index=False)
     headline = _headline(report, y_true, probabilities, labels)
-    figure = confusion_matrix_figure(
-        counts,
-        normalized,
-        class_names,
-        colorbar_label=_COLORBAR_LABELS[normalize],
-        title=f"Confusion matrix (n={len(y_true)}, accuracy={headline['accuracy']:.3f})",
-        vmax=max(float(normalized.max()), 1e-12) if normalize == "all" else 1.0,
-    )
-    save_png(figure, out_dir / "confusion_matrix.png")
+    if probabilities is not None:
+        headline.update(scores.probability_scores(y_true, y_pred, probabilities, ranking))
+    if plots:
+        figure = figures.confusion_matrix_figure(
+            counts,
+            normalized,
+            class_names,
+            colorbar_label=_COLORBAR_LABELS[normalize],
+            title=f"Confusion matrix (n={len(y_true)}, accuracy={headline['accuracy']:.3f})",
+            vmax=max(float(normalized.max()), 1e-12) if normalize == "all" else 1.0,
+        )
+        save_png(figure, out_dir / "confusion_matrix.png")
+    if plots and probabilities is not None:
+        _write_probability_figures(
+            out_dir, y_true, predictions, probabilities, class_names, ranking, headline
+        )
+        _write_worst_errors(out_dir, inputs, layout, predictions)
     return headline
 
 
-def _check_class_names(class_names) -> list:
-    names = [str(name) for name in class_names]
-    if len(names) < 2:
-        raise UsageError(f"a classification report needs at least two classes; got {names}")
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise UsageError(f"class names must be unique; repeated: {duplicates}")
-    reserved = [name for name in names if name in RESERVED_ROW_NAMES]
-    if reserved:
-        raise UsageError(
-            f"class names {reserved} clash with the report rows "
-            f"{list(RESERVED_ROW_NAMES)}; rename those classes"
+def _write_probability_figures(
+    out_dir, y_true, predictions, probabilities, names, ranking, headline
+):
+    truth = scores.one_hot(y_true, probabilities.shape[1])
+    for kind, score in (("roc", "roc_auc"), ("pr", "average_precision")):
+        figure = figures.curve_figure(
+            kind,
+            truth,
+            probabilities,
+            names,
+            ranking[score],
+            micro=headline[f"micro_{score}"],
+            macro=headline[f"macro_{score}"],
         )
-    return names
+        save_png(figure, out_dir / f"{kind}_curve.png")
+    calibration = figures.calibration_figure(
+        predictions["correct"].to_numpy(),
+        predictions["confidence"].to_numpy(),
+        ece=headline["ece"],
+        brier=headline["brier"],
+    )
+    save_png(calibration, out_dir / "calibration.png")
 
 
-def _as_class_ids(values, what: str, num_classes: int) -> np.ndarray:
-    values = np.asarray(values)
-    if values.ndim == 2 and values.shape[1] == 1:
-        values = values[:, 0]  # Keras keeps sparse labels as (n, 1) at times.
-    if values.ndim != 1:
-        raise ValueError(f"{what} must be (n,) class ids; got shape {values.shape}")
-    if values.dtype.kind == "f" and np.all(np.mod(values, 1) == 0):
-        values = values.astype(np.int64)
-    if values.dtype.kind not in "iu":
-        raise ValueError(f"{what} must hold integer class ids; got dtype {values.dtype}")
-    if values.size and (values.min() < 0 or values.max() >= num_classes):
-        raise ValueError(
-            f"{what} ids must lie in 0..{num_classes - 1}; got {values.min()}..{values.max()}"
+def _write_worst_errors(out_dir, inputs, layout, predictions) -> None:
+    if inputs is None or layout not in worst_errors.DRAWN_LAYOUTS:
+        return
+    confidence = predictions["confidence"].to_numpy()
+    indices = worst_errors.worst_error_indices(
+        predictions["y_true_id"].to_numpy(), predictions["y_pred_id"].to_numpy(), confidence
+    )
+    if len(indices):
+        figure = worst_errors.worst_errors_figure(
+            inputs,
+            layout,
+            indices,
+            true_names=predictions["y_true"].to_numpy(),
+            predicted_names=predictions["y_pred"].to_numpy(),
+            confidence=confidence,
         )
-    return values.astype(np.int64)
-
-
-def _check_arrays(y_true, probabilities, y_pred, num_classes: int):
-    y_true = _as_class_ids(y_true, "y_true", num_classes)
-    if len(y_true) == 0:
-        raise ValueError("no examples to report on: y_true is empty")
-    if probabilities is not None:
-        probabilities = _check_probabilities(probabilities, len(y_true), num_classes)
-    if y_pred is None:
-        if probabilities is None:
-            raise ValueError("give probabilities, y_pred or both")
-        return y_true, np.argmax(probabilities, axis=1), probabilities
-    y_pred = _as_class_ids(y_pred, "y_pred", num_classes)
-    if len(y_pred) != len(y_true):
-        raise ValueError(f"y_pred has {len(y_pred)} entries, y_true {len(y_true)}")
-    return y_true, y_pred, probabilities
-
-
-def _check_probabilities(probabilities, num_examples: int, num_classes: int) -> np.ndarray:
-    # float64 so the CSV holds exactly the numbers the metrics were computed from.
-    probabilities = np.asarray(probabilities, dtype=np.float64)
-    if num_classes == 2 and (probabilities.ndim == 1 or probabilities.shape[1:] == (1,)):
-        positive = probabilities.reshape(-1)
-        probabilities = np.stack([1.0 - positive, positive], axis=1)
-    if probabilities.shape != (num_examples, num_classes):
-        raise ValueError(
-            f"probabilities must have shape {(num_examples, num_classes)}; "
-            f"got {probabilities.shape}"
-        )
-    if not np.all(np.isfinite(probabilities)):
-        raise ValueError("probabilities hold NaN or infinite values")
-    # A float32 softmax row misses 1 by about 1e-7, which sklearn's float64 check reports as
-    # "do not sum to one". Rescaling such rows changes nothing a reader can see and keeps the
-    # file, the metrics and sklearn in agreement; rows further off are left for sklearn to flag.
-    sums = probabilities.sum(axis=1, keepdims=True)
-    near_one = np.abs(sums - 1.0) <= PROBABILITY_SUM_TOLERANCE
-    return np.where(near_one, probabilities / sums, probabilities)
-
-
-def _check_index(index, n: int) -> np.ndarray:
-    if index is None:
-        return np.arange(n)
-    index = np.asarray(index)
-    if index.shape != (n,):
-        raise ValueError(f"index must have shape ({n},); got {index.shape}")
-    return index
+        save_png(figure, out_dir / "worst_errors.png")
 
 
 def _matrix_frame(matrix, class_names) -> pd.DataFrame:
@@ -194,7 +187,7 @@ def _matrix_frame(matrix, class_names) -> pd.DataFrame:
     return frame
 
 
-def _report_frame(report: dict, class_names, n: int) -> pd.DataFrame:
+def _report_frame(report: dict, class_names, n: int, ranking: dict) -> pd.DataFrame:
     rows = {name: report[name] for name in class_names}
     rows["accuracy"] = {
         "precision": np.nan,
@@ -206,6 +199,16 @@ def _report_frame(report: dict, class_names, n: int) -> pd.DataFrame:
     rows["weighted avg"] = report["weighted avg"]
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=REPORT_COLUMNS)
     frame["support"] = frame["support"].astype(np.int64)
+    support = frame.loc[class_names, "support"].to_numpy()
+    for column, values in ranking.items():
+        defined = np.isfinite(values)
+        frame[column] = np.nan
+        frame.loc[class_names, column] = values
+        if defined.any():
+            frame.loc["macro avg", column] = np.mean(values[defined])
+            frame.loc["weighted avg", column] = np.average(
+                values[defined], weights=support[defined]
+            )
     frame.index.name = "class"
     return frame
 

@@ -5,9 +5,19 @@ writer saves it with `save_png`.
 """
 
 import numpy as np
-from sklearn.metrics import ConfusionMatrixDisplay
+from sklearn import metrics
+from sklearn.calibration import CalibrationDisplay
+from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay
 
-from harness.reports.style import SEQUENTIAL_COLORMAP, new_figure, styled
+from harness.reports.scores import CALIBRATION_BINS
+from harness.reports.style import (
+    PANEL_SIZE,
+    PANEL_SIZE_WIDE,
+    SEQUENTIAL_COLORMAP,
+    legend_outside,
+    new_figure,
+    styled,
+)
 
 # Beyond this many characters a class name is cut on the axes (the CSV files keep it whole).
 MAX_TICK_CHARS = 18
@@ -66,4 +76,96 @@ def confusion_matrix_figure(
     axes.set_ylabel("true class")
     axes.set_title(title)
     figure.colorbar(display.im_, ax=axes, label=colorbar_label, shrink=0.8)
+    return figure
+
+
+# Beyond this many classes the curve figures draw only the micro and macro averages.
+MAX_CLASS_CURVES = 10
+_GRID = np.linspace(0.0, 1.0, 201)
+
+
+# What each one-vs-rest curve figure draws: the scikit-learn curve and display, how a curve's
+# (x, y) come out of the curve's result, the score's name, and the diagonal of chance for ROC.
+_CURVES = {
+    "roc": (metrics.roc_curve, RocCurveDisplay, lambda r: (r[0], r[1]), "AUC"),
+    "pr": (metrics.precision_recall_curve, PrecisionRecallDisplay, lambda r: (r[1], r[0]), "AP"),
+}
+_TITLES = {"roc": "ROC", "pr": "Precision-recall"}
+_AXIS_LABELS = {"roc": ("false-positive rate", "true-positive rate"), "pr": ("recall", "precision")}
+
+
+@styled
+def curve_figure(kind: str, truth, probabilities, class_names, class_scores, *, micro, macro):
+    """One-vs-rest ROC ("roc", `RocCurveDisplay`) or precision-recall ("pr",
+    `PrecisionRecallDisplay`) curves: one per class (up to MAX_CLASS_CURVES), and for more than
+    two classes the micro average (every example and class pooled) and the macro average (the
+    mean of the classes' curves on a common grid of false-positive rate or recall).
+
+    Args:
+        kind: "roc" or "pr".
+        truth: (n, k) one-hot truth.
+        probabilities: (n, k) class probabilities.
+        class_names: the k class names.
+        class_scores: (k,) ROC AUC or average precision per class.
+        micro, macro: the averaged scores, for the legend and title.
+    """
+    curve, display, x_and_y, score_name = _CURVES[kind]
+    figure = new_figure(*PANEL_SIZE_WIDE)
+    axes = figure.subplots()
+    # A class absent from the split (or alone in it) has no curve.
+    shown = [c for c in range(truth.shape[1]) if 0 < truth[:, c].sum() < len(truth)]
+    curves = {c: x_and_y(curve(truth[:, c], probabilities[:, c])) for c in shown}
+    # ROC for two classes: class 1's curve is class 0's mirrored; one is enough.
+    for c in shown[-1:] if len(class_names) == 2 else shown[:MAX_CLASS_CURVES]:
+        label = f"{short_name(class_names[c])} ({score_name} {class_scores[c]:.3f})"
+        _display(display, *curves[c]).plot(
+            ax=axes, name=label, curve_kwargs={"alpha": 0.7, "linewidth": 1}
+        )
+    if len(class_names) > 2:
+        display.from_predictions(
+            truth.ravel(),
+            probabilities.ravel(),
+            ax=axes,
+            name="micro average",
+            curve_kwargs={"color": "black"},
+        )
+        # np.interp needs increasing x: precision-recall curves come with recall decreasing.
+        mean = np.mean([np.interp(_GRID, *_increasing(*curves[c])) for c in shown], axis=0)
+        axes.plot(_GRID, mean, "k--", label=f"macro average ({score_name} = {macro:.3f})")
+    if kind == "roc":
+        axes.plot([0, 1], [0, 1], ":", color="grey", label="chance")
+    axes.set_title(
+        f"{_TITLES[kind]}, one-vs-rest (micro {score_name} {micro:.3f}, macro {macro:.3f})"
+    )
+    axes.set_xlabel(_AXIS_LABELS[kind][0])
+    axes.set_ylabel(_AXIS_LABELS[kind][1])
+    legend_outside(axes)
+    return figure
+
+
+def _display(display, x, y):
+    return display(fpr=x, tpr=y) if display is RocCurveDisplay else display(precision=y, recall=x)
+
+
+def _increasing(x, y):
+    return (x, y) if x[0] <= x[-1] else (x[::-1], y[::-1])
+
+
+@styled
+def calibration_figure(correct, confidence, *, ece: float, brier: float):
+    """`CalibrationDisplay` of the top-class confidence in CALIBRATION_BINS equal-width bins
+    (accuracy against mean confidence per bin; the diagonal is perfect calibration), with the
+    number of examples per bin below."""
+    figure = new_figure(PANEL_SIZE[0], PANEL_SIZE[1] * 1.3)
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+    CalibrationDisplay.from_predictions(
+        correct, confidence, n_bins=CALIBRATION_BINS, strategy="uniform", ax=top, name="model"
+    )
+    top.set_ylabel("accuracy in the bin")
+    top.set_xlabel("")
+    top.set_title(f"Calibration of the top-class confidence (ECE {ece:.3f}, Brier {brier:.3f})")
+    legend_outside(top)
+    bottom.hist(confidence, bins=np.linspace(0.0, 1.0, CALIBRATION_BINS + 1), color="C0")
+    bottom.set_xlabel("confidence (probability of the predicted class)")
+    bottom.set_ylabel("examples")
     return figure

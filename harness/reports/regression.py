@@ -8,13 +8,13 @@ import pandas as pd
 from sklearn import metrics
 
 from harness.reports.csv_cells import write_csv_atomic
-from harness.reports.regression_figures import numeric_axis, regression_figure
+from harness.reports.regression_figures import numeric_axis, regression_figure, residuals_figure
 from harness.reports.style import save_png
 
 METRIC_COLUMNS = ["mse", "rmse", "mae", "r2", "max_error", "n"]
 
 
-def write_regression_report(out_dir, *, y_true, y_pred, index=None) -> dict:
+def write_regression_report(out_dir, *, y_true, y_pred, index=None, plots=True) -> dict:
     """Writes the regression report files into `out_dir`, each one atomically.
 
     Files:
@@ -29,6 +29,7 @@ def write_regression_report(out_dir, *, y_true, y_pred, index=None) -> dict:
         get the wide table back.
       - predictions.png: true and predicted values along the index (top) and the error
         (bottom), sharing the x axis; at most the first four outputs are drawn.
+      - residuals.png: residuals against the predicted value, and a histogram of the errors.
 
     Args:
         out_dir: folder to write into (created if missing).
@@ -57,16 +58,19 @@ def write_regression_report(out_dir, *, y_true, y_pred, index=None) -> dict:
     predictions = _predictions_frame(index_values, y_true, y_pred)
     write_csv_atomic(out_dir / "predictions.csv", predictions, index=False)
     headline = rows[0]
-    x_values, x_label = numeric_axis(index, num_examples)
-    figure = regression_figure(
-        x_values,
-        y_true,
-        y_pred,
-        x_label=x_label,
-        title=f"Predicted vs true (n={num_examples}, rmse={headline['rmse']:.4g}, "
-        f"r2={headline['r2']:.3f})",
-    )
-    save_png(figure, out_dir / "predictions.png")
+    if plots:
+        x_values, x_label = numeric_axis(index, num_examples)
+        figure = regression_figure(
+            x_values,
+            y_true,
+            y_pred,
+            x_label=x_label,
+            title=f"Predicted vs true (n={num_examples}, rmse={headline['rmse']:.4g}, "
+            f"r2={headline['r2']:.3f})",
+        )
+        save_png(figure, out_dir / "predictions.png")
+        title = f"Residuals (n={num_examples}, mae={headline['mae']:.4g})"
+        save_png(residuals_figure(y_true, y_pred, title=title), out_dir / "residuals.png")
     return {name: headline[name] for name in METRIC_COLUMNS}
 
 

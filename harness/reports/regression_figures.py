@@ -65,3 +65,27 @@ def numeric_axis(index, n: int):
     if values.dtype.kind in "iufM":
         return values, "index"
     return np.arange(n), "position"
+
+
+@styled
+def residuals_figure(y_true, y_pred, *, title: str):
+    """Residuals (pred - true) against the predicted value (left), and a histogram of them
+    (right), each output in its own colour (at most MAX_PLOTTED_OUTPUTS)."""
+    figure = new_figure(11, 4.5)
+    scatter, histogram = figure.subplots(1, 2, width_ratios=[3, 2])
+    errors = y_pred - y_true
+    bins = np.histogram_bin_edges(errors[:, :MAX_PLOTTED_OUTPUTS], bins="auto")[:101]
+    for output in range(min(y_true.shape[1], MAX_PLOTTED_OUTPUTS)):
+        label = f"output {output}" if y_true.shape[1] > 1 else "error"
+        scatter.scatter(y_pred[:, output], errors[:, output], s=6, alpha=0.5, label=label)
+        histogram.hist(errors[:, output], bins=bins, alpha=0.6, label=label)
+    scatter.axhline(0.0, color="grey", linewidth=0.8)
+    scatter.set_xlabel("predicted value")
+    scatter.set_ylabel("residual (pred - true)")
+    histogram.axvline(0.0, color="grey", linewidth=0.8)
+    histogram.set_xlabel("error (pred - true)")
+    histogram.set_ylabel("examples")
+    if y_true.shape[1] > 1:
+        legend_outside(histogram)
+    figure.suptitle(title)
+    return figure

@@ -16,6 +16,7 @@ from harness.atomic import write_bytes_atomic
 DPI = 100
 # Inches: one panel, and the largest side a figure grows to (a 50-class confusion matrix).
 PANEL_SIZE = (6.4, 4.8)
+PANEL_SIZE_WIDE = (9.0, 5.0)  # a panel with its legend to the right
 MAX_SIDE_INCHES = 24.0
 SEQUENTIAL_COLORMAP = "Blues"
 STYLE = {
