@@ -124,6 +124,11 @@ def _bad_inputs(folder):
         "empty folder": ([f"images:{empty}"], "has no class subfolders"),
         "one class": ([f"images:{one}"], "one class only ('cat')"),
         "undecodable": ([f"images:{broken}"], f"{broken / 'square' / 'bad.png'}"),
+        # With size= and channels= given no header is read: TensorFlow's decoding names it.
+        "undecodable, shape given": (
+            [f"images:{broken}", "--data-opt", "size=12x12", "--data-opt", "channels=1"],
+            f"1 file(s) are not decodable images: {broken / 'square' / 'bad.png'}",
+        ),
         "class sets": ([f"images:{sets}"], "test/ has hexagon that train/ lacks"),
         "columns": ([f"csv:{table}", "--data-opt", "image=5x5"], "has 36 pixel columns"),
         "not numbers": ([f"csv:{folder / 'text.csv'}", "--data-opt", "image=6x6"], "'dark'"),
@@ -134,7 +139,8 @@ def _bad_inputs(folder):
 
 @pytest.mark.parametrize(
     "case",
-    ["empty folder", "one class", "undecodable", "class sets", "columns", "not numbers", "size",
+    ["empty folder", "one class", "undecodable", "undecodable, shape given", "class sets",
+     "columns", "not numbers", "size",
      "channels"],
 )  # fmt: skip
 def test_bad_image_input_exits_2_with_one_line_and_writes_nothing(
@@ -151,3 +157,17 @@ def test_bad_image_input_exits_2_with_one_line_and_writes_nothing(
     assert code == 2, err
     assert err.count("\n") == 1 and fragment in err and "Traceback" not in err, err
     assert list(work.iterdir()) == []  # no checkpoints/ folder, no run folder
+
+
+def test_the_image_recipes_keep_their_number_of_updates_on_larger_sets():
+    from harness.config import TrainConfig
+    from harness.train.prepare import adapt_to_data
+    from zoo import get_model_spec
+
+    for name, digits_epochs in (("cnn", 80), ("resnet", 60)):
+        recipe = get_model_spec(name).recipe
+        # The 1257 training digits the recipes were tuned on: 20 steps an epoch at batch 64.
+        assert adapt_to_data(TrainConfig(model=name), recipe, 1257).epochs == digits_epochs
+        larger = adapt_to_data(TrainConfig(model=name), recipe, 3600).epochs  # 57 steps each
+        assert larger == -(-recipe.step_budget // 57) < digits_epochs
+        assert adapt_to_data(TrainConfig(model=name, epochs=5), recipe, 3600).epochs == 5

@@ -23,6 +23,9 @@ def decode_graph(size: tuple, channels: int):
 
     height, width = size
 
+    # Plain TensorFlow ops (tf.cond, no Python branches on tensors): AutoGraph's conversion of
+    # this function would only cost time, most of a small folder's load.
+    @tf.autograph.experimental.do_not_convert
     def decode(path):
         image = tf.io.decode_image(tf.io.read_file(path), channels=0, expand_animations=False)
         colour = tf.shape(image)[-1] >= 3
@@ -33,9 +36,12 @@ def decode_graph(size: tuple, channels: int):
         else:
             image = tf.cond(colour, lambda: image, lambda: tf.image.grayscale_to_rgb(image))
         image.set_shape([None, None, channels])
-        resized = tf.image.resize(image, (height, width), antialias=True)
         same = tf.reduce_all(tf.shape(image)[:2] == [height, width])
-        image = tf.cond(same, lambda: tf.cast(image, tf.float32), lambda: resized)
+        image = tf.cond(
+            same,
+            lambda: tf.cast(image, tf.float32),
+            lambda: tf.image.resize(image, (height, width), antialias=True),
+        )
         image.set_shape([height, width, channels])
         return image
 
@@ -67,7 +73,7 @@ def decode_batches(paths: list, size: tuple, channels: int):
     decode = decode_graph(size, channels)
     dataset = tf.data.Dataset.from_tensor_slices((np.arange(len(paths)), list(map(str, paths))))
     dataset = dataset.map(
-        lambda index, path: (index, decode(path)),
+        tf.autograph.experimental.do_not_convert(lambda index, path: (index, decode(path))),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )

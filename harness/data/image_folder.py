@@ -7,8 +7,8 @@ listed in sorted order, so the same folder gives the same list on every file sys
 files and files that are not images by their suffix are passed over, as Keras's loader does.
 
 The survey reads each file's header with Pillow (no pixels decoded): its size and whether it is
-grey, for the defaults of `size=` and `channels=`, and to refuse a file that is not an image or
-is too large to decode, before TensorFlow decodes anything.
+grey, for the defaults of `size=` and `channels=`, refusing a file that is not an image or is too
+large to decode before TensorFlow decodes anything. predict.py surveys its inputs always.
 """
 
 import collections

@@ -7,7 +7,9 @@ so that it does not move with --seed, and validation comes out of the rest as ab
 `--test-data DIR2` names a separate test folder with the same class folders.
 
 Images are decoded by TensorFlow (`image_decode`), resized to `size=` (default: the most common
-size) and converted to `channels=` (default: grey if every file is grey). If the decoded float32
+size) and converted to `channels=` (default: grey if every file is grey); the defaults come from
+the files' headers (`image_folder.survey`, which also refuses files above 4096x4096 pixels), read
+only when an option is left out, as Keras's own loader reads none. If the decoded float32
 images of every split fit in `memory_mb=`, they are decoded once and kept; above it every split
 streams from the files, decoded batch by batch in the same graph. Either way every file is
 decoded once before training (a file that does not decode is named then, never mid-epoch) and
@@ -53,9 +55,13 @@ def load(path, *, layout, seed=0, normalization=None, options=None, test_data=No
     if test_data is not None:
         listing["splits"]["test"] = _test_folder(test_data, classes)
     parts = _split(listing["splits"], fraction, seed, path)
-    surveyed = image_folder.survey([file for files, _ in parts.values() for file in files])
-    size = chosen["size"] or surveyed["size"]
-    channels = chosen["channels"] or (1 if surveyed["grey"] else 3)
+    size, channels, sizes_found = chosen["size"], chosen["channels"], None
+    if size is None or channels is None:
+        # Only the defaults need the headers; given both, TensorFlow's decoding is the check.
+        surveyed = image_folder.survey([file for files, _ in parts.values() for file in files])
+        size = size or surveyed["size"]
+        channels = channels or (1 if surveyed["grey"] else 3)
+        sizes_found = surveyed["sizes"]
     examples = sum(len(files) for files, _ in parts.values())
     needed_mb = examples * size[0] * size[1] * channels * 4 / 2**20
     streaming = needed_mb > chosen["memory_mb"]
@@ -68,7 +74,7 @@ def load(path, *, layout, seed=0, normalization=None, options=None, test_data=No
         "files": int(examples),
         "image_size": list(size),
         "channels": int(channels),
-        "sizes_found": surveyed["sizes"],
+        "sizes_found": sizes_found,
         "storage": "streaming" if streaming else "memory",
         "decoded_mb": round(needed_mb, 1),
         "memory_mb": chosen["memory_mb"],
@@ -122,22 +128,26 @@ def _stratified(labels: np.ndarray, fraction: float, seed: int, path: str) -> tu
 
 
 def _in_memory(parts: dict, size, channels, normalization, layout) -> tuple:
-    raw = {split: image_decode.decode_files(list(files), size, channels) for split, (files, _) in
-           parts.items()}  # fmt: skip
+    # One decoding pass over every split: the graph is traced once, not once a split.
+    files = [file for split_files, _ in parts.values() for file in split_files]
+    decoded = image_decode.decode_files(files, size, channels)
+    raw, start = {}, 0
+    for split, (split_files, _) in parts.items():
+        raw[split], start = decoded[start : start + len(split_files)], start + len(split_files)
     stats = normalization or transform.fit_pixels(raw["train"], RAW_MAX, (*size, channels))
+    decoded = image_decode.normalize(decoded, stats)  # in place: the splits are views of it
     splits = {
-        split: (transform.shape_images(image_decode.normalize(raw[split], stats), layout), labels)
+        split: (transform.shape_images(raw[split], layout), labels)
         for split, (_, labels) in parts.items()
     }
     return splits, stats
 
 
 def _streamed(parts: dict, size, channels, normalization, layout) -> tuple:
-    stats = normalization
-    for split, (files, _) in parts.items():
-        measured = _streamed_stats(list(files), size, channels)  # checks every file decodes
-        if split == "train" and stats is None:
-            stats = measured
+    # One pass decodes every file (each checked before training), measuring the training part.
+    files = [file for split_files, _ in parts.values() for file in split_files]
+    measured = _streamed_stats(files, len(parts["train"][0]), size, channels)
+    stats = normalization or measured
     splits = {
         split: (image_decode.StreamedImages(files, size, channels, stats, layout), labels)
         for split, (files, labels) in parts.items()
@@ -145,16 +155,19 @@ def _streamed(parts: dict, size, channels, normalization, layout) -> tuple:
     return splits, stats
 
 
-def _streamed_stats(files: list, size, channels) -> dict:
-    """The pixels statistics of images decoded a block at a time (never all in memory)."""
+def _streamed_stats(files: list, train_count: int, size, channels) -> dict:
+    """The pixels statistics of the first `train_count` files, decoded a block at a time (never
+    all in memory); the rest are decoded only to check them."""
     total = total_sq = border = 0.0
+    start = 0
     for block in image_decode.decode_batches(files, size, channels):
+        block, start = block[: max(train_count - start, 0)], start + len(block)
         scaled = block.astype(np.float64).reshape(-1) / RAW_MAX
         total, total_sq = total + float(scaled.sum()), total_sq + float(scaled @ scaled)
-        border += transform.border_sum(block)
-    count = len(files) * size[0] * size[1] * channels
+        border += transform.border_sum(block) if len(block) else 0.0
+    count = train_count * size[0] * size[1] * channels
     mean = total / count
     std = max(total_sq / count - mean * mean, 0.0) ** 0.5 or 1.0
-    shape = (len(files), *size, channels)
+    shape = (train_count, *size, channels)
     background = border / transform.border_count(shape) / RAW_MAX
     return transform.pixel_stats(mean, std, RAW_MAX, (*size, channels), background)
