@@ -53,6 +53,10 @@ class Recipe:
     # Above 0, the batch adapts to the training size: this share of the training examples, at
     # most batch_size (dl-4-tsc's min(n / 10, 16) for small time-series sets is 0.1 and 16).
     batch_share: float = 0.0
+    # Above 0, the epochs adapt to the training size: enough for this many optimisation steps,
+    # at most `epochs`. A recipe tuned on a small set keeps its number of updates on a larger
+    # one, where each epoch holds more of them (and more distinct examples).
+    step_budget: int = 0
     # The metric early stopping, --keep-best and the plateau schedule watch; None: the task's
     # default (val_accuracy or val_loss). On a validation part of ten series, accuracy moves in
     # steps of 10% and stalls at once, while the loss still tells better weights from worse.

@@ -102,12 +102,18 @@ def adapt_to_data(config: TrainConfig, recipe, train_size: int) -> TrainConfig:
     """The recipe's choices that depend on the data, where the command left them open.
 
     A recipe with `batch_share` takes that share of the training examples as its batch (at
-    least 1, at most its `batch_size`); a recipe with a `monitor` watches that metric. A typed
-    flag, or the value run.json recorded on --resume, stays as it is.
+    least 1, at most its `batch_size`); a recipe with a `step_budget` trains for that many
+    steps (at most its `epochs`, at least one epoch); a recipe with a `monitor` watches that
+    metric. A typed flag, or the value run.json recorded on --resume, stays as it is.
     """
     changes = {}
     if config.batch_size is None and recipe.batch_share:
         changes["batch_size"] = max(1, min(recipe.batch_size, int(train_size * recipe.batch_share)))
+    if config.epochs is None and recipe.step_budget:
+        steps = steps_per_epoch(
+            train_size, changes.get("batch_size", config.batch_size or recipe.batch_size)
+        )
+        changes["epochs"] = max(1, min(recipe.epochs, -(-recipe.step_budget // steps)))
     if config.monitor is None and recipe.monitor:
         changes["monitor"] = recipe.monitor
     return dataclasses.replace(config, **changes)
