@@ -30,10 +30,11 @@ from bench.common import (
 FULL_GROUPS = (
     ("training", "options", "profiles"),
     ("checkpoint", "evaluation", "scaling", "series_speed"),
+    ("images_speed",),
 )
 # --quick keeps the sections that carry a target (1, 3, 5) and memory; 4 and 7 have none.
 QUICK_GROUPS = (("training",), ("checkpoint",))
-LOCAL_SECTIONS = ("startup", "memory", "time_to_accuracy", "ucr")
+LOCAL_SECTIONS = ("startup", "memory", "time_to_accuracy", "ucr", "images")
 ALL_SECTIONS = LOCAL_SECTIONS + tuple(name for group in FULL_GROUPS for name in group)
 # The targets of the issue: (name, where in results, comparison, threshold)
 TARGETS = (
@@ -62,6 +63,21 @@ TARGETS = (
         "<=",
         90.0,
     ),
+    # Images (issue 13): the mnist_5k yardstick (bench/images.py) and images_speed.
+    ("images cnn >= keras-io convnet", "images.cnn_minus_reference", ">=", 0.0),
+    ("images every zoo run <= 90 s", "images.zoo_max_wall_seconds", "<=", 90.0),
+    (
+        "images loading harness_vs_keras_loader >= 1.0",
+        "images_speed.loading.harness_vs_keras_loader",
+        ">=",
+        1.0,
+    ),
+    (
+        "images harness_vs_plain_fit >= 1.0, cnn",
+        "images_speed.training.harness_vs_plain_fit.median",
+        ">=",
+        1.0,
+    ),
 )
 
 
@@ -82,6 +98,7 @@ def parse_args(argv):
 
 def run_local(name: str, quick: bool) -> dict:
     """A section that runs in this process (it may start children, never TensorFlow itself)."""
+    from bench.images import images_section
     from bench.memory import run_memory
     from bench.quality import run_time_to_accuracy
     from bench.startup import run_startup
@@ -92,6 +109,7 @@ def run_local(name: str, quick: bool) -> dict:
         "memory": run_memory,
         "time_to_accuracy": run_time_to_accuracy,
         "ucr": ucr_section,
+        "images": images_section,
     }[name]
     started = time.perf_counter()
     try:
@@ -115,7 +133,7 @@ def collect(args) -> dict:
         if chosen:
             log(f"sections {', '.join(chosen)} (one TensorFlow process)")
             results.update(run_section_child(chosen, quick=args.quick))
-    for name in ("time_to_accuracy", "ucr"):
+    for name in ("time_to_accuracy", "ucr", "images"):
         if name in wanted:
             results[name] = run_local(name, args.quick)
     return results

@@ -26,6 +26,7 @@ SECTIONS = {
     "scaling": ("bench.scaling", "run_scaling"),
     "profiles": ("bench.profiles", "run_profiles"),
     "series_speed": ("bench.series_speed", "run_series_speed"),
+    "images_speed": ("bench.images_speed", "run_images_speed"),
 }
 
 
