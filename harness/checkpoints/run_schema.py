@@ -32,7 +32,7 @@ TASKS = ("classification", "regression")
 MAX_INPUT_VALUES = 1 << 24
 MAX_OUTPUTS = 100_000
 # The formats of harness/data (transform, csv_table, series); a new one is checked here too.
-NORMALIZATIONS = ("pixels", "standardize", "none", "table", "series")
+NORMALIZATIONS = ("pixels", "standardize", "none", "table", "series", "forecast")
 
 
 def check_run_json(run, path) -> dict:
@@ -191,6 +191,8 @@ def _check_normalization(normalization: dict, data: dict) -> int:
         return _check_table(normalization, data)
     if method == "series":
         return _check_series(normalization, data)
+    if method == "forecast":
+        return _check_forecast(normalization, data)
     if method == "pixels":
         shape = need_list(normalization, "image_shape", f"{key}.image_shape", item=_is_size)
         need(len(shape) == 3 and shape[2] in (1, 3), f"{key}.image_shape", "[H, W, 1 or 3]", shape)
@@ -243,6 +245,32 @@ def _check_series(normalization: dict, data: dict) -> int:
             values = need_list(normalization, name, f"{key}.{name}", item=item)
             need(len(values) == channels, f"{key}.{name}", f"{channels} values", values)
     return steps * channels
+
+
+def _check_forecast(normalization: dict, data: dict) -> int:
+    """harness.data.forecast's format: one input column or more (the target first), a mean and a
+    positive deviation each, and a window and horizon that fit the model's inputs and outputs."""
+    key = "data.normalization"
+    need(data.get("task") == "regression", "data.task", "regression for a forecast", data["task"])
+    need_text(normalization, "scaling", f"{key}.scaling", choices=("last", "train", "none"))
+    columns = need_list(normalization, "columns", f"{key}.columns", item=_is_text, low=1)
+    need(len(set(columns)) == len(columns), f"{key}.columns", "unique names", columns)
+    target = need_text(normalization, "target", f"{key}.target")
+    need(target == columns[0], f"{key}.target", f"the first column {columns[0]!r}", target)
+    for name, item in (("mean", is_number), ("std", _is_positive)):
+        values = need_list(normalization, name, f"{key}.{name}", item=item)
+        need(len(values) == len(columns), f"{key}.{name}", f"{len(columns)} values", values)
+    window = need_whole(normalization, "window", f"{key}.window", low=1, high=MAX_INPUT_VALUES)
+    need_whole(normalization, "horizon", f"{key}.horizon", low=1, high=MAX_OUTPUTS)
+    if normalization.get("season") is not None:
+        need_whole(normalization, "season", f"{key}.season", low=1, high=window)
+    for name in ("date", "frequency"):
+        value = normalization.get(name)
+        need(value is None or isinstance(value, str), f"{key}.{name}", "text or null", value)
+    for name in ("val_fraction", "test_fraction"):
+        share = need_number(normalization, name, f"{key}.{name}")
+        need(0 < share < 1, f"{key}.{name}", "a share above 0 and below 1", share)
+    return window * len(columns)
 
 
 # Item checks for need_list; each docstring is what the message says an item must be.

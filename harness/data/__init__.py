@@ -2,7 +2,8 @@
 
 Specs: digits, sine, waveforms, mnist, fashion_mnist, cifar10, and the user's own files:
 csv:PATH (a table with a target, or pixel columns with image=), series:PATH (time series) and
-images:DIR (a folder of images, one subfolder per class, or a .npz of image arrays).
+images:DIR (a folder of images, one subfolder per class, or a .npz of image arrays) and
+forecast:PATH (a series to forecast, one row per time step).
 Every data set is deterministic for a seed. The seed moves the validation split (and the draws
 of generated training data); the test split never moves with it, so the test figures of runs
 with different seeds compare. Normalisation statistics come from the training split only and
@@ -11,7 +12,8 @@ applies them to another load or to new raw examples (`prepare_inputs`).
 
 Normalisation formats: "pixels" and "standardize"/"none" are described in
 `harness.data.transform`, "table" (csv) in `harness.data.csv_table`, "series" in
-`harness.data.series`; image folders and arrays use "pixels".
+`harness.data.series`, "forecast" in `harness.data.forecast`; image folders and arrays use
+"pixels".
 """
 
 from harness.data.registry import (
@@ -24,11 +26,12 @@ from harness.data.registry import (
     prepare_inputs,
 )
 from harness.data.splits import DataSplits
-from harness.data.user_data import CSV_PREFIX, IMAGES_PREFIX, SERIES_PREFIX
+from harness.data.user_data import CSV_PREFIX, FORECAST_PREFIX, IMAGES_PREFIX, SERIES_PREFIX
 
 __all__ = [
     "CSV_PREFIX",
     "DataSplits",
+    "FORECAST_PREFIX",
     "IMAGES_PREFIX",
     "SERIES_PREFIX",
     "check_dataset",

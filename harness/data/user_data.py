@@ -1,10 +1,10 @@
 """The user's own data by its prefix: `csv:PATH` tables (or pixel tables with `image=`),
-`series:PATH` time series and `images:DIR` image folders: loading, the checks that need no
-loading, and turning new raw examples into model inputs.
+`series:PATH` time series, `images:DIR` image folders and `forecast:PATH` series to forecast:
+loading, the checks that need no loading, and turning new raw examples into model inputs.
 
-Each kind's module does the work (`csv_table`, `pixel_arrays`, `series`, `images`); this one
-only dispatches, so that `registry` stays the place for the named data sets. Modules are
-imported when used: listing data sets should not wait for pandas or TensorFlow.
+Each kind's module does the work (`csv_table`, `pixel_arrays`, `series`, `images`, `forecast`);
+this one only dispatches, so that `registry` stays the place for the named data sets. Modules
+are imported when used: listing data sets should not wait for pandas or TensorFlow.
 """
 
 from harness.errors import UsageError
@@ -12,7 +12,8 @@ from harness.errors import UsageError
 CSV_PREFIX = "csv:"
 SERIES_PREFIX = "series:"  # harness.data.series.PREFIX
 IMAGES_PREFIX = "images:"  # harness.data.images.PREFIX
-PREFIXES = (CSV_PREFIX, SERIES_PREFIX, IMAGES_PREFIX)
+FORECAST_PREFIX = "forecast:"  # harness.data.forecast.PREFIX
+PREFIXES = (CSV_PREFIX, SERIES_PREFIX, IMAGES_PREFIX, FORECAST_PREFIX)
 LISTED = [
     (
         f"{CSV_PREFIX}PATH",
@@ -33,9 +34,16 @@ LISTED = [
         "optional; options: size (HxW), channels (1, 3), memory_mb) or a .npz of x (n, h, w[, "
         "c]) and y; --test-data, --val-fraction",
     ),
+    (
+        f"{FORECAST_PREFIX}PATH",
+        "regression",
+        "your own series to forecast: a .csv, one row per step; --target COLUMN; options: "
+        "window, horizon (1), season, inputs (all, none, col1,col2), date, scaling (last, "
+        "train, none); split by time",
+    ),
 ]
 _NORMALIZATIONS = {CSV_PREFIX: ("table", "pixels"), SERIES_PREFIX: ("series",),
-                   IMAGES_PREFIX: ("pixels",)}  # fmt: skip
+                   IMAGES_PREFIX: ("pixels",), FORECAST_PREFIX: ("forecast",)}  # fmt: skip
 
 
 def is_user_data(spec: str) -> bool:
@@ -48,7 +56,8 @@ def _split_spec(spec: str) -> tuple:
     path = spec[len(prefix) :]
     if not path:
         example = {CSV_PREFIX: "csv:data/iris.csv", SERIES_PREFIX: "series:GunPoint_TRAIN.tsv",
-                   IMAGES_PREFIX: "images:photos/"}[prefix]  # fmt: skip
+                   IMAGES_PREFIX: "images:photos/", FORECAST_PREFIX: "forecast:co2.csv"}[
+                   prefix]  # fmt: skip
         raise UsageError(f"{prefix[:-1]} data needs a path: {prefix}PATH (e.g. {example})")
     return prefix, path
 
@@ -72,6 +81,10 @@ def load(spec, *, layout, seed, target, normalization, options, test_data, val_f
         from harness.data import series
 
         return series.load(path, target=target, options=options, **common)
+    if prefix == FORECAST_PREFIX:
+        from harness.data import forecast
+
+        return forecast.load(path, target=target, options=options, **common)
     if _is_pixels(prefix, path, options):
         from harness.data import pixel_arrays
 
@@ -101,6 +114,11 @@ def check(spec: str, layout: str, model=None, options=None) -> str | None:
 
         series.check_layout(layout, model)
         return series.TASK
+    if prefix == FORECAST_PREFIX:
+        from harness.data import forecast
+
+        forecast.check_layout(layout)
+        return forecast.TASK
     if _is_pixels(prefix, path, options):
         from harness.data import pixel_arrays
 
@@ -116,7 +134,10 @@ def check(spec: str, layout: str, model=None, options=None) -> str | None:
 
 
 def task(spec: str) -> str | None:
-    """The task without loading: classification, or None for a csv table."""
+    """The task without loading: regression for a forecast, None for a csv table (its target
+    tells), else classification."""
+    if spec.startswith(FORECAST_PREFIX):
+        return "regression"
     return None if spec.startswith(CSV_PREFIX) else "classification"
 
 
@@ -132,6 +153,10 @@ def prepare(x_raw, *, spec_name: str, layout: str, normalization: dict):
 
         series.check_layout(layout)
         return series.prepare(x_raw, normalization, layout)
+    if prefix == FORECAST_PREFIX:
+        from harness.data import forecast
+
+        return forecast.prepare(x_raw, normalization, layout)
     if normalization["method"] == "pixels":
         return transform.prepare_array(
             x_raw, spec_name=spec_name, layout=layout, normalization=normalization

@@ -90,6 +90,7 @@ class PredictPlan:
     batch_size: int
     top_k: int = 1
     notes: list = dataclasses.field(default_factory=list)  # what was done to the inputs
+    forecast: object = None  # a forecast run's predict_forecast.ForecastInputs
 
 
 def plan_prediction(args, which: str) -> PredictPlan:
@@ -106,6 +107,14 @@ def plan_prediction(args, which: str) -> PredictPlan:
         _check_out_file(args.out)
     if args.top_k < 1:
         raise UsageError(f"--top-k must be 1 or more, got {args.top_k}")
+    if run["data"]["normalization"].get("method") == "forecast":
+        from harness.evaluate.predict_forecast import default_out, read_forecast_inputs
+
+        names, x, forecast = read_forecast_inputs(args.inputs, run)
+        out = args.out or default_out(args.run_dir, args.inputs)
+        return PredictPlan(
+            args.run_dir, which, run, names, x, out, args.batch_size, forecast=forecast
+        )
     names, x, notes = read_inputs(args.inputs, run, invert=args.invert)
     return PredictPlan(
         args.run_dir, which, run, names, x, args.out, args.batch_size, args.top_k, notes
@@ -130,14 +139,24 @@ def run_prediction(plan: PredictPlan) -> int:
         check_writable(Path(plan.out).parent)
     restored = restore_run_model(plan.run_dir, plan.which)
     timed = predict_timed(restored.model, plan.x, plan.batch_size)
-    table = prediction_table(plan.names, timed.outputs, plan.run, top_k=plan.top_k)
+    if plan.forecast is not None:
+        from harness.evaluate.predict_forecast import forecast_table
+
+        table = forecast_table(plan.forecast, timed.outputs, plan.run["data"]["normalization"])
+    else:
+        table = prediction_table(plan.names, timed.outputs, plan.run, top_k=plan.top_k)
     entry = restored.checkpoint
     for note in plan.notes:
         print(note)
     print(
         f"{plan.run['model']['name']} {entry['name']} (epoch {entry['epoch']}) from {plan.run_dir}:"
     )
-    print(_format_lines(table, plan.run["model"]["task"]))
+    if plan.forecast is not None:
+        from harness.evaluate.predict_forecast import print_forecast
+
+        print_forecast(table)
+    else:
+        print(_format_lines(table, plan.run["model"]["task"]))
     if plan.out:
         write_csv_atomic(plan.out, table, index=False)
         print(f"predictions: {plan.out}")

@@ -66,7 +66,7 @@ def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | No
     entry = restored.checkpoint
     out_dir = Path(request.out or default_report_dir(run_dir, entry["name"], request, data.dataset))
     marks["report"] = time.perf_counter()
-    headline = _write_report(out_dir, data, timed.outputs, request, run["model"]["layout"])
+    headline = _write_report(out_dir, data, timed.outputs, request, run)
     if request.plots:
         _plot_training_curves(run_dir, run, entry, out_dir)
     marks["end"] = time.perf_counter()
@@ -113,9 +113,14 @@ def _predict(model, x, batch_size):
     return predict_timed(model, x, batch_size)
 
 
-def _write_report(out_dir: Path, data, outputs, request: EvalRequest, layout: str) -> dict:
+def _write_report(out_dir: Path, data, outputs, request: EvalRequest, run: dict) -> dict:
     from harness.reports import write_classification_report, write_regression_report
 
+    layout, normalization = run["model"]["layout"], run["data"]["normalization"]
+    if normalization.get("method") == "forecast":
+        from harness.evaluate.forecast_report import write_forecast_evaluation
+
+        return write_forecast_evaluation(out_dir, data, outputs, normalization, plots=request.plots)
     if data.task == "classification":
         return write_classification_report(
             out_dir,
@@ -174,7 +179,7 @@ def describe(metrics: dict) -> str:
     names = (
         ("accuracy", "macro_f1", "log_loss")
         if metrics["task"] == "classification"
-        else ("mse", "rmse", "mae", "r2")
+        else ("mse", "rmse", "mae", "r2", "naive_mae", "skill", "seasonal_skill")
     )
     figures = ", ".join(f"{name} {headline[name]:.4g}" for name in names if name in headline)
     return (

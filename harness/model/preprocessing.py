@@ -29,6 +29,10 @@ def raw_input_model(model, normalization: dict):
         return _table_model(model, normalization)
     if method == "series":
         return _series_model(model, normalization)
+    if method == "forecast":
+        from harness.model.forecast_layers import forecast_model
+
+        return forecast_model(model, normalization)
     if method == "none":
         return model
     if method == "pixels":

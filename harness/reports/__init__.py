@@ -27,6 +27,8 @@ REPORT_FILES = (
     "predictions.png",
     "residuals.png",
     "predictions.csv",
+    "forecast_baselines.csv",
+    "forecast.png",
     "training_curves.png",
     "report.html",
     "metrics.json",
