@@ -3,9 +3,9 @@
 Five convolutions with ReLU: a larger first kernel, then 3x3 ones; overlapping 3x3 max pooling
 with stride 2 after the first, second and fifth; two Dense layers with dropout 0.5 in the head.
 What changes for 8-64 px images: the first convolution is 5x5 with stride 1 (the 11x11 stride-4
-one of the paper would leave a 224 px image 55 px, and a 28 px one 7), the widths are a quarter
-of the paper's (96, 256, 384, 384, 256 become 24, 64, 96, 96, 64) and the Dense layers have 256
-units instead of 4096. BatchNorm, which 2012 did not have, replaces the local response
+one of the paper would leave a 224 px image 55 px, and a 28 px one 7), the widths are about a
+sixth of the paper's (96, 256, 384, 384, 256 become 16, 48, 64, 64, 48) and the Dense layers
+have 256 units instead of 4096. BatchNorm, which 2012 did not have, replaces the local response
 normalisation and is on by default; `batch_norm=False` gives the plain layout.
 """
 
@@ -26,7 +26,7 @@ def alexnet(
     input_shape,
     num_outputs,
     task="classification",
-    filters=(24, 64, 96, 96, 64),
+    filters=(16, 48, 64, 64, 48),
     first_kernel_size=5,
     dense_units=(256, 256),
     dropout_rate=0.5,

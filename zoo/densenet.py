@@ -5,8 +5,11 @@ adds `growth_rate` new channels, so any layer has a short path to any earlier on
 BN-ReLU-Conv1x1 (the bottleneck, 4 x growth_rate channels) then BN-ReLU-Conv3x3 (growth_rate
 channels): the "B". Between blocks a transition (BN-ReLU-Conv1x1 then 2x2 average pooling)
 halves the map and keeps `compression` of the channels (0.5): the "C". The stem is one 3x3
-convolution of 2 x growth_rate channels, as in the paper's CIFAR networks; the default
-(three blocks of 4 layers, k=12) is a DenseNet-BC-28 at the paper's smallest growth rate.
+convolution of 2 x growth_rate channels, as in the paper's CIFAR networks, followed here by 2x2
+average pooling while the map is wider than 16 px: the first block then sees at most 16x16, as
+the ImageNet networks' stem shrinks 224 px to 56 before theirs, and a 28-64 px image costs a CPU
+what a CIFAR image does. The default (three blocks of 4 layers, k=12) is a DenseNet-BC-28 at the
+paper's smallest growth rate.
 """
 
 from zoo.errors import UsageError
@@ -20,6 +23,8 @@ from zoo.heads import (
 )
 from zoo.image_blocks import CLASSIC_RECIPE
 from zoo.registry import register_model
+
+STEM_SIDE = 16  # the stem pools until the map is at most this wide
 
 
 def _bn_relu_conv(x, channels, kernel_size):
@@ -84,6 +89,8 @@ def densenet(
 
     inputs = keras.Input(shape=input_shape)
     x = keras.layers.Conv2D(2 * growth_rate, 3, padding="same", use_bias=False)(inputs)
+    while min(x.shape[1], x.shape[2]) > STEM_SIDE:
+        x = keras.layers.AveragePooling2D(pool_size=2, padding="same")(x)
     for index, layers in enumerate(layers_per_block):
         x = dense_block(x, layers, growth_rate=growth_rate)
         if index < len(layers_per_block) - 1:
