@@ -19,7 +19,10 @@ from harness.reports.cross_validation import (
 )
 from harness.reports.csv_cells import write_csv_atomic
 
-_NOT_METRICS = ("eval_samples_per_s", "eval_seconds")
+# Numbers of a summary row that describe the run or the evaluation, not the model's quality.
+_NOT_METRICS = ("epoch", "params", "n", "eval_samples_per_s", "eval_seconds")
+# The metrics the printed line shows, where present (the table has every one).
+_SHOWN = ("accuracy", "macro_f1", "log_loss", "macro_roc_auc", "ece", "mse", "mae", "r2")
 
 
 def expand_parents(runs: list) -> tuple[list, list]:
@@ -51,7 +54,7 @@ def write_cv_evaluations(parents: list, rows: list[dict]) -> None:
         table = cv_table(parent, rows)
         write_csv_atomic(parent / EVALUATION_CSV, table)
         folds = [name for name in table.index if name.startswith("fold-")]
-        metrics = [c for c in table.columns if c not in _NOT_METRICS]
+        metrics = [c for c in _SHOWN if c in table.columns]
         line = ", ".join(
             f"{c} {table.loc['mean', c]:.4g} ± {table.loc['std', c]:.2g}" for c in metrics
         )
@@ -70,5 +73,6 @@ def cv_table(parent: Path, rows: list[dict]) -> pd.DataFrame:
         if Path(row["run"]).parent == parent and row.get("status") == "ok"
     }
     frame = pd.DataFrame.from_dict(mine, orient="index").select_dtypes("number")
+    frame = frame.drop(columns=[c for c in _NOT_METRICS if c in frame.columns])
     folds = with_mean_std(frame.loc[[name for name in frame.index if name.startswith("fold-")]])
     return pd.concat([folds, frame.loc[[name for name in frame.index if name == REFIT_DIR]]])
