@@ -211,12 +211,18 @@ def _identity(run_dir: Path) -> dict:
 
 
 def write_summary(path: Path, rows: list[dict]):
-    """Writes summary.csv ranked by accuracy (if any classification row is ok) or mse."""
+    """Writes summary.csv ranked by accuracy (if any classification row is ok) or mse, and
+    summary.html beside it: the same table, sortable, each row linked to its report.html."""
     from harness.reports import write_batch_summary
+    from harness.reports.html import write_summary_html
 
     ok_rows = [row for row in rows if row.get("status") == "ok"]
     metric = "accuracy" if any("accuracy" in row for row in ok_rows) else "mse"
-    return write_batch_summary(path, rows, primary_metric=metric, higher_is_better=_PRIMARY[metric])
+    frame = write_batch_summary(
+        path, rows, primary_metric=metric, higher_is_better=_PRIMARY[metric]
+    )
+    write_summary_html(path.with_suffix(".html"), frame, primary_metric=metric)
+    return frame
 
 
 def row_line(row: dict) -> str:

@@ -9,7 +9,7 @@ returns); eval_samples_per_s (forward passes only) and batch_size; damage (check
 skipped as damaged, else []); timing: load_data, restore, trace (compile and warm-up), predict
 and report seconds, total_seconds and report_share (report seconds / total); normalize
 (classification). With plots, the report folder also holds training_curves.png: the run's
-history.csv with the evaluated checkpoint's epoch marked.
+history.csv with the evaluated checkpoint's epoch marked; report.html, the page of it all.
 """
 
 import dataclasses
@@ -90,7 +90,9 @@ def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | No
     if data.task == "classification":
         metrics["normalize"] = request.normalize
     from harness.reports import write_metrics_json
+    from harness.reports.html import write_report_html
 
+    write_report_html(out_dir, metrics)
     write_metrics_json(out_dir, metrics)
     return {**metrics, "report_dir": str(out_dir)}
 

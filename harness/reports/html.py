@@ -1,0 +1,105 @@
+"""report.html for one evaluation and summary.html for a batch, from the Jinja2 templates beside
+this module (templates/), written atomically.
+
+The pages are self-contained: figures and files are linked by relative paths, the styles and the
+leaderboard's sorting script are inline, nothing is fetched from the network. Text from the run
+(class names, paths, error messages) is escaped by Jinja2's autoescaping.
+"""
+
+import math
+import os
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from harness.atomic import write_text_atomic
+
+# The figures of a report folder, in page order, with their captions.
+FIGURES = {
+    "confusion_matrix.png": "Confusion matrix",
+    "roc_curve.png": "ROC curves, one-vs-rest",
+    "pr_curve.png": "Precision-recall curves, one-vs-rest",
+    "calibration.png": "Calibration of the top-class confidence",
+    "worst_errors.png": "The most confident errors",
+    "predictions.png": "Predicted and true values",
+    "residuals.png": "Residuals",
+    "training_curves.png": "Training curves, the evaluated checkpoint marked",
+}
+TABLES = {
+    "classification_report.csv": "Classification report",
+    "regression_report.csv": "Regression report",
+}
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,  # a misspelt field fails the render, not the reader
+)
+
+
+def _number(value):
+    # Four significant figures, whole numbers from 1,000 up with separators, blanks for NaN.
+    value = _plain(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "" if value is None else value
+    if not math.isfinite(value):
+        return ""
+    if isinstance(value, int) or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+_ENVIRONMENT.filters["number"] = _number
+
+
+def write_report_html(out_dir, evaluation: dict) -> Path:
+    """Writes out_dir/report.html: the evaluation's identity and headline metrics, its report
+    CSV as a table, every figure present in `out_dir` and links to every file.
+
+    Args:
+        out_dir: the report folder, already holding the report files.
+        evaluation: what metrics.json holds (`harness.evaluate.single.evaluate_checkpoint`).
+    """
+    out_dir = Path(out_dir)
+    tables = []
+    for file, title in TABLES.items():
+        if (out_dir / file).is_file():
+            frame = pd.read_csv(out_dir / file)
+            rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+            tables.append({"file": file, "title": title, "columns": list(frame), "rows": rows})
+    figures = [
+        {"file": file, "title": title}
+        for file, title in FIGURES.items()
+        if (out_dir / file).is_file()
+    ]
+    # metrics.json is written after this page, as the folder's last file.
+    files = {path.name for path in out_dir.iterdir() if path.suffix == ".csv"} | {"metrics.json"}
+    page = _ENVIRONMENT.get_template("report.html.j2").render(
+        e=evaluation, tables=tables, figures=figures, files=sorted(files)
+    )
+    path = out_dir / "report.html"
+    write_text_atomic(path, page)
+    return path
+
+
+def write_summary_html(path, frame: pd.DataFrame, *, primary_metric: str) -> Path:
+    """Writes the batch's leaderboard (summary.csv's rows, in its order) as a sortable table,
+    each row linking to its report.html, relative to `path`'s folder."""
+    path = Path(path)
+    columns = [column for column in frame.columns if column != "report_dir"]
+    rows = []
+    for _, row in frame.iterrows():
+        report = Path(str(row.get("report_dir") or "")) / "report.html"
+        link = os.path.relpath(report, path.parent) if report.is_file() else None
+        cells = [None if pd.isna(row[column]) else row[column] for column in columns]
+        rows.append({"link": link, "cells": [_plain(cell) for cell in cells]})
+    page = _ENVIRONMENT.get_template("summary.html.j2").render(
+        rows=rows, columns=columns, primary=primary_metric, csv=path.with_suffix(".csv").name
+    )
+    write_text_atomic(path, page)
+    return path
+
+
+def _plain(value):
+    # NumPy and pandas scalars as Python numbers, so that `is number` holds in the template.
+    return value.item() if hasattr(value, "item") else value
