@@ -118,12 +118,22 @@ def command_main(body, argv=None) -> int:
     `WorkerLost` (a peer of a multi-worker run died) exit 1; a full, read-only or forbidden file
     system (`harness.errors.filesystem_error`: OSErrors and TensorFlow's write errors) exits 3.
     Each prints its message and no traceback. Anything else is a bug and raises. If the reader
-    of stdout goes away (`| head`), the command goes on and stops printing.
+    of stdout goes away (`| head`), the command goes on and stops printing. Ctrl-C and
+    SIGTERM exit 130 and 143 with one line (`harness.runtime.interrupts`).
     """
+    from harness.runtime.interrupts import Interrupted, exit_code_of, terminate_as_interrupt
+
     argv = sys.argv[1:] if argv is None else argv
     try:
-        with _pipe_safe_stdout():
+        with _pipe_safe_stdout(), terminate_as_interrupt():
             return body(argv)
+    except Interrupted as stop:
+        print(stop, file=sys.stderr, flush=True)
+        return stop.exit_code
+    except KeyboardInterrupt as interrupt:
+        # Every file is written atomically: what is on disk is whole, old or new.
+        print("interrupted; nothing is left half-written", file=sys.stderr, flush=True)
+        return exit_code_of(interrupt)
     except RunDamaged as error:
         return _one_line(error, EXIT_DAMAGED)
     except UsageError as error:

@@ -25,6 +25,13 @@ STRATEGIES = ("auto", "none", "mirrored", "multiworker")
 # or a learning rate of infinity is a typing slip or a hostile file, never a plan.
 MAX_EPOCHS = 100_000
 MAX_STEPS = 1_000_000_000
+# The default save policy (--save-every): a checkpoint once 30 s of training have passed since the
+# last one, at an epoch's end (mid-epoch if the epoch is far from its end), and always after the
+# last epoch. On the default zoo runs that keeps checkpoints and history.csv under 2% of the
+# training time (BENCHMARKS.md, section 3), and a SIGKILL loses at most about 30 s of training.
+DEFAULT_SAVE_EVERY = "30s"
+SAVE_EVERY_FORMS = "epoch, a number of epochs (5), a duration (30s, 5m, 1h) or steps (500steps)"
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +81,6 @@ FIELD_BOUNDS = {
     "keep_last": Bound(1, MAX_EPOCHS),
     "keep_best": Bound(0, MAX_EPOCHS),
     "keep_every": Bound(1, MAX_EPOCHS),
-    "save_every_steps": Bound(1, MAX_STEPS),
     "steps_per_execution": Bound(1, MAX_STEPS),
     "folds": Bound(2, 1000),
     "fold": Bound(0, 1000),
@@ -132,8 +138,12 @@ class TrainConfig:
     keep_last: int = 3
     keep_best: int = 1
     keep_every: int | None = None
-    save_every_steps: int | None = None
+    save_every: str = DEFAULT_SAVE_EVERY  # see parse_save_every
     async_save: bool = False
+    # TensorBoard (harness/train/tensorboard.py): Keras's callback logs into RUN/tensorboard/,
+    # and weight histograms every N epochs (0: none).
+    tensorboard: bool = False
+    tensorboard_histograms: int = 0
     steps_per_execution: int | None = None  # None: a whole epoch per call (see pipeline.py)
     run_dir: str | None = None
     # Cross-validation (harness/train/folds.py): K, and the fold this run validates on (1..K),
@@ -149,7 +159,45 @@ class TrainConfig:
     def from_dict(cls, data: dict) -> "TrainConfig":
         """Rebuilds a configuration written by `to_dict`, ignoring keys this version lacks."""
         names = {field.name for field in dataclasses.fields(cls)}
-        return cls(**{key: value for key, value in data.items() if key in names})
+        known = {key: value for key, value in data.items() if key in names}
+        if data.get("save_every_steps") and "save_every" not in data:
+            known["save_every"] = f"{data['save_every_steps']}steps"  # run.json before --save-every
+        return cls(**known)
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveEvery:
+    """When checkpoints are written: every `count` epochs, every `count` steps (and at every
+    epoch's end), or once `seconds` of training have passed since the last save."""
+
+    epochs: int | None = None
+    steps: int | None = None
+    seconds: float | None = None
+
+
+def parse_save_every(text: str) -> SaveEvery:
+    """ "epoch" -> every epoch, "5" -> every 5 epochs, "30s"/"5m"/"1h" -> a duration,
+    "500steps" -> every 500 steps.
+
+    Raises:
+        UsageError: anything else, naming the forms that work.
+    """
+    word = str(text).strip().lower()
+    try:
+        if word == "epoch":
+            return SaveEvery(epochs=1)
+        if word.endswith("steps"):
+            policy = SaveEvery(steps=int(word[: -len("steps")]))
+        elif word[-1:] in _DURATION_UNITS:
+            policy = SaveEvery(seconds=float(word[:-1]) * _DURATION_UNITS[word[-1]])
+        else:
+            policy = SaveEvery(epochs=int(word))
+    except ValueError:
+        policy = None
+    count = next((v for v in dataclasses.astuple(policy) if v is not None), 0) if policy else 0
+    if not 0 < count <= (MAX_STEPS if policy and policy.steps else MAX_EPOCHS * 86400):
+        raise UsageError(f"--save-every takes {SAVE_EVERY_FORMS}, got {text!r}")
+    return policy
 
 
 def resolve_config(config: TrainConfig, recipe, *, task: str) -> TrainConfig:
@@ -187,6 +235,7 @@ def check_config(config: TrainConfig, *, task: str) -> None:
     _one_of("--optimizer", config.optimizer, OPTIMIZERS)
     _one_of("--schedule", config.schedule, SCHEDULES)
     _one_of("--strategy", config.strategy, STRATEGIES)
+    parse_save_every(config.save_every)
     check_bounds(config.to_dict(), name=_flag)
     if config.warmup_epochs < 0 or config.warmup_epochs >= config.epochs and config.warmup_epochs:
         raise UsageError(

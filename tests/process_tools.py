@@ -84,6 +84,29 @@ class Trainer:
             time.sleep(0.005)
         raise AssertionError(f"timed out waiting for the process to stop: {self.logs()}")
 
+    def send(self, signal_number: int) -> None:
+        """Sends a signal (to a stopped process it stays pending until `resume`)."""
+        self.process.send_signal(signal_number)
+
+    def resume(self) -> None:
+        """SIGCONT to a stopped process."""
+        self.process.send_signal(signal.SIGCONT)
+
+    def wait_exit(self, timeout: float = 120.0) -> int:
+        """The exit code (negative: killed by that signal), once the process has ended."""
+        if self.exit_status is None:
+            self.exit_status = self.process.wait(timeout=timeout)
+        return self.exit_status
+
+    def wait_for_output(self, text: str, timeout: float = 180.0) -> None:
+        """Waits until stdout holds `text` (the process keeps running)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.out_path.read_text():
+            assert time.monotonic() < deadline, f"no {text!r} in time: {self.logs()}"
+            code = self.process.poll()
+            assert code is None, f"exited with {code}: {self.logs()}"
+            time.sleep(0.01)
+
     def kill(self) -> None:
         """SIGKILL (a stopped process dies too) and reap it."""
         self.process.send_signal(signal.SIGKILL)

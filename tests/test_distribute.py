@@ -210,7 +210,7 @@ def test_one_process_checkpoint_resumes_on_two_workers_and_survives_a_lost_worke
 ):
     run_dir = tmp_path / "run"
     shutil.copytree(one_process, run_dir)
-    resume = ["--resume", "--epochs", "5"]
+    resume = ["--resume", "--epochs", "5", "--save-every", "epoch"]
     workers, addresses = launch(resume, run_dir, tmp_path / "first")
     manifest = run_dir / "manifest.json"
     deadline = time.monotonic() + 180

@@ -176,11 +176,6 @@ def test_a_run_killed_after_a_step_checkpoint_resumes_mid_epoch_bit_identical(mi
     assert read_summary(split)["test"] == read_summary(straight)["test"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a step checkpoint does not hold Keras's metric accumulators, so the resumed "
-    "epoch's training loss and accuracy average only the steps after the resume",
-)
 def test_a_mid_epoch_resume_reports_the_whole_epochs_training_metrics(mid_epoch_resume):
     straight, split = mid_epoch_resume
     assert_same_history(split, straight)

@@ -36,7 +36,8 @@ def checkpoint_prefix(run_dir, entry: dict) -> Path:
 
 
 def record_files(run_dir, prefix: str) -> dict:
-    """{relative filename: {"bytes", "sha256"}} for a just-written checkpoint's files.
+    """{relative filename: {"bytes", "sha256"}} for a just-written checkpoint's files, each
+    fsynced with its folder (a checkpoint is durable once recorded).
 
     Args:
         run_dir: The run folder the names are relative to.
@@ -53,13 +54,28 @@ def record_files(run_dir, prefix: str) -> dict:
     # TensorFlow names shards "<prefix>.data-00000-of-00002"; the pattern cannot match ckpt-40's
     # files when asked for ckpt-4.
     paths = [index, *sorted(base.parent.glob(base.name + ".data-?????-of-?????"))]
-    return {
-        path.relative_to(run_dir).as_posix(): {
+    records = {}
+    for path in paths:
+        with open(path, "rb") as handle:
+            digest = _sha256_of_handle(handle)
+            # On disk before the manifest names it: a power cut cannot keep a recorded
+            # checkpoint whose files were still in the page cache.
+            os.fsync(handle.fileno())
+        records[path.relative_to(run_dir).as_posix()] = {
             "bytes": path.stat().st_size,
-            "sha256": sha256_of(path),
+            "sha256": digest,
         }
-        for path in paths
-    }
+    _fsync_folder(base.parent)
+    return records
+
+
+def _fsync_folder(folder: Path) -> None:
+    """The folder's entries (the new files' names) on disk too."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def damage(run_dir, entry: dict) -> str | None:

@@ -24,6 +24,10 @@ from harness.checkpoints.retention import RetentionPolicy, rank_best
 from harness.errors import FileSystemError, UsageError, filesystem_error
 from harness.runtime.timing import CHECKPOINT_SAVE, SHA256, TENSORFLOW_WRITE, stage
 
+# Saves written eagerly before the store traces its write: an eager write costs a few tens of
+# ms more than a traced one, the trace once some hundreds (BENCHMARKS.md, section 3).
+EAGER_SAVES = 8
+
 
 class CheckpointStore:
     """The checkpoints of one run folder.
@@ -51,6 +55,7 @@ class CheckpointStore:
         self.policy = policy or self._manifest.retention_policy()
         self._manager = None
         self._writer = None
+        self._saves = 0
         self._pending = None
         self.skipped: list[str] = []  # what the last restore passed over, and why
 
@@ -122,9 +127,8 @@ class CheckpointStore:
                     options=tf.train.CheckpointOptions(enable_async=True),
                 )
         else:
-            write, path = self._compiled_write(tf), tf.constant(str(prefix))
             with stage(TENSORFLOW_WRITE):
-                write(path)
+                self._write(tf, prefix)
         entry = {
             "name": f"{CKPT_NAME}-{int(step)}",
             "prefix": f"{CKPT_DIR}/{CKPT_NAME}-{int(step)}",
@@ -138,6 +142,16 @@ class CheckpointStore:
             self._pending = entry
             return {**entry, "pending": True}
         return self._record(entry)
+
+    def _write(self, tf, prefix) -> None:
+        """The first EAGER_SAVES saves of a store write eagerly, the later ones traced: a run
+        that saves a few times does not pay the trace (BENCHMARKS.md, section 3)."""
+        self._saves += 1
+        if self._saves <= EAGER_SAVES:
+            _ = self.checkpoint.save_counter  # see _compiled_write
+            self.checkpoint.write(str(prefix))
+        else:
+            self._compiled_write(tf)(tf.constant(str(prefix)))
 
     def _compiled_write(self, tf):
         """`checkpoint.write` traced once into a tf.function.

@@ -2,10 +2,13 @@
 
 Keras callbacks keep their counters in Python attributes that `on_train_begin` resets, and
 Dropout's seed-generator state is not among `model.weights`; neither reaches a checkpoint on its
-own. `TrainingState` mirrors them into tf.Variables tracked by one `tf.train.Checkpoint` whose
-root names the model `model` and the optimizer `optimizer`.
+own. Nor do the accumulators of Keras's training metrics, which a checkpoint taken mid-epoch needs
+so that the resumed epoch's loss and accuracy average the whole epoch. `TrainingState` mirrors
+them into tf.Variables tracked by one `tf.train.Checkpoint` whose root names the model `model`
+and the optimizer `optimizer`.
 """
 
+import contextlib
 import math
 
 from harness.runtime.timing import COUNTERS, stage
@@ -43,6 +46,15 @@ class TrainingState:
             name: tf.Variable(math.nan, dtype=tf.float64, trainable=False, name=name)
             for name in names
         }
+        # The training metrics' accumulators, flattened, mid-epoch; empty at an epoch's end
+        # (Keras resets them as the next epoch begins). Its length depends on the metrics.
+        self.epoch_metrics = tf.Variable(
+            tf.zeros([0], tf.float64),
+            shape=tf.TensorShape([None]),
+            trainable=False,
+            name="epoch_metrics",
+        )
+        self.model, self.optimizer = model, optimizer
         self.checkpoint = tf.train.Checkpoint(
             model=model,
             optimizer=optimizer,
@@ -50,7 +62,64 @@ class TrainingState:
             step=self.step,
             callbacks=tf.train.Checkpoint(**self.callback_values),
             rng=random_state_variables(model),
+            epoch_metrics=self.epoch_metrics,
         )
+
+    def variables(self) -> list:
+        """Every variable the checkpoint holds but TensorFlow's own save counter."""
+        return [
+            *self.model.variables,
+            *self.optimizer.variables,
+            self.epoch,
+            self.step,
+            *self.callback_values.values(),
+            self.epoch_metrics,
+        ]
+
+    def snapshot(self) -> list:
+        """A copy in memory of every checkpointed value, to be written later by `swapped_in`."""
+        return [variable.numpy() for variable in self.variables()]
+
+    @contextlib.contextmanager
+    def swapped_in(self, snapshot: list):
+        """Holds the values of `snapshot` in the variables for the block, then the live ones."""
+        variables = self.variables()
+        live = [variable.numpy() for variable in variables]
+        for variable, value in zip(variables, snapshot):
+            variable.assign(value)
+        try:
+            yield
+        finally:
+            for variable, value in zip(variables, live):
+                variable.assign(value)
+
+    def capture_metrics(self, model, *, mid_epoch: bool) -> None:
+        """Copies the training metrics' accumulators in (mid-epoch) or empties the copy."""
+        import numpy as np
+
+        values = [np.ravel(v.numpy()).astype(np.float64) for v in model.metrics_variables]
+        self.epoch_metrics.assign(np.concatenate(values) if mid_epoch and values else [])
+
+    def add_metrics(self, model) -> bool:
+        """Adds restored accumulators into the training metrics after the resumed epoch's first
+        step, and forgets them. Returns whether there were any.
+
+        Keras builds its compiled metrics in that first step, so they cannot be set before it;
+        added after one step, each total is saved + step, the same float sum as step + saved
+        that an uninterrupted run computes. (Keras's loss and accuracy are sums and counts.)
+        """
+        saved = self.epoch_metrics.numpy()
+        variables = model.metrics_variables
+        if not len(saved) or sum(int(v.numpy().size) for v in variables) != len(saved):
+            return False
+        offset = 0
+        for variable in variables:
+            size = int(variable.numpy().size)
+            value = saved[offset : offset + size].reshape(variable.shape)
+            variable.assign_add(value.astype(variable.dtype))
+            offset += size
+        self.epoch_metrics.assign([])
+        return True
 
     def capture(self, *, early_stopping=None, plateau=None, epoch=None, step=None) -> None:
         """Copies callback counters and progress into the tracked variables before a save."""
@@ -62,6 +131,10 @@ class TrainingState:
                 self.epoch.assign(epoch)
             if step is not None:
                 self.step.assign(step)
+
+    def counters(self, early_stopping=None, plateau=None):
+        """(callback, attribute, variable name) of each counter the callbacks given carry."""
+        return list(_counters(early_stopping, plateau))
 
     def apply(self, *, early_stopping=None, plateau=None) -> None:
         """Writes restored counters back into the callbacks (after their on_train_begin)."""

@@ -43,6 +43,7 @@ class Distribution:
     replicas: int = 1
     devices: str = "CPU"
     cluster: Cluster | None = None
+    _identity: object = dataclasses.field(default=None, repr=False)
 
     @property
     def workers(self) -> int:
@@ -91,6 +92,26 @@ class Distribution:
             self.strategy.reduce(
                 "SUM", self.strategy.run(tf.function(lambda: tf.constant(1.0))), axis=None
             )
+
+    def agreed_sum(self, values: list[int]) -> list[int]:
+        """Each value summed over every worker (one small all-reduce), on all of them.
+
+        Called by all workers at the same step, it is how a SIGTERM to one worker, or one
+        worker's clock passing a save interval, becomes a save by all of them at that step (the
+        part of TensorFlow's PreemptionCheckpointHandler that Keras's fit can use: the handler
+        itself works only in custom training loops).
+        """
+        if self.workers == 1:
+            return list(values)
+        import tensorflow as tf
+
+        if self._identity is None:  # traced once: this runs at every step boundary
+            self._identity = tf.function(tf.identity)
+        local = tf.constant([float(value) for value in values])
+        agreed = self.strategy.reduce(
+            "SUM", self.strategy.run(self._identity, args=(local,)), axis=None
+        )
+        return [round(float(value)) for value in agreed.numpy()]
 
     @contextlib.contextmanager
     def write_dir(self, run_dir):

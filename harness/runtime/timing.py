@@ -13,11 +13,12 @@ that a rename or a moved call silently made measure nothing, or the wrong thing)
 
 Stages nest; a stage's figure includes those inside it:
 
-    HISTORY_ROW           the history.csv row: learning rate, CSV append, fsync
-    CHECKPOINT_CALLBACK   the checkpoint callback at an epoch's end
+    HISTORY_ROW           the history.csv row kept in memory, with its learning rate
+    CHECKPOINT_CALLBACK   the checkpoint saver at an epoch's end and at a mid-epoch save: the
+                          held rows appended and fsynced, held best epochs, the save
       COUNTERS            callback counters and progress copied into variables
-      CHECKPOINT_SAVE     `CheckpointStore.save`, mid-epoch saves included
-        TENSORFLOW_WRITE  the traced `Checkpoint.write` (synchronous saves only)
+      CHECKPOINT_SAVE     `CheckpointStore.save`
+        TENSORFLOW_WRITE  TensorFlow's write (eager for a store's first saves, then traced)
         SHA256            hashes and sizes of the checkpoint's files
         RETENTION         `apply_retention`, from the store or `checkpoints prune`
           MANIFEST        `Manifest.save`, from anywhere

@@ -9,7 +9,14 @@ import argparse
 import dataclasses
 
 from harness.cli import OneLineParser, positive_number, split_pairs, whole_number
-from harness.config import DEVICES_HELP, OPTIMIZERS, SCHEDULES, STRATEGIES, TrainConfig
+from harness.config import (
+    DEVICES_HELP,
+    OPTIMIZERS,
+    SCHEDULES,
+    STRATEGIES,
+    TrainConfig,
+    parse_save_every,
+)
 from harness.errors import UsageError
 
 # Flags whose parsed value is not yet the field's: KEY=VALUE pairs, split into a dict.
@@ -223,16 +230,33 @@ def _add_run_flags(group) -> None:
         help="also keep every E-th epoch's checkpoint (default: none)",
     )
     group.add_argument(
-        "--save-every-steps",
-        type=whole_number,
-        metavar="N",
-        help="also save a checkpoint every N steps inside an epoch (default: epoch ends only)",
+        "--save-every",
+        metavar="WHEN",
+        help="when to checkpoint: epoch, N epochs, a duration of training (30s, 5m) or Nsteps; "
+        "the last epoch and an interrupted run are always saved (default "
+        f"{TrainConfig.save_every}: at an epoch's end once that much training has passed)",
     )
+    # The flag --save-every absorbed: N steps is --save-every Nsteps.
+    group.add_argument("--save-every-steps", type=whole_number, metavar="N", help=argparse.SUPPRESS)
     group.add_argument(
         "--async-save",
         action="store_true",
         default=None,
         help="write checkpoints in the background (default off)",
+    )
+    group.add_argument(
+        "--tensorboard",
+        action="store_true",
+        default=None,
+        help="log each epoch's metrics and learning rate for TensorBoard in RUN/tensorboard/ "
+        "(default off)",
+    )
+    group.add_argument(
+        "--tensorboard-histograms",
+        type=whole_number,
+        metavar="N",
+        help="TensorBoard logs with the weights' histograms every N epochs (implies "
+        "--tensorboard; default: none)",
     )
 
 
@@ -240,7 +264,12 @@ def config_from_args(args) -> TrainConfig:
     """Builds the (unresolved) `TrainConfig` from parsed flags: each flag given sets its field."""
     if not args.model and not args.resume:
         raise UsageError("train.py needs --model NAME (see --list-models)")
-    config = TrainConfig(**{"model": "", **_given(args)})
+    given = _given(args)
+    if getattr(args, "save_every_steps", None) is not None:
+        if args.save_every is not None:
+            raise UsageError("--save-every-steps N is --save-every Nsteps; give one of them")
+        given["save_every"] = f"{args.save_every_steps}steps"
+    config = TrainConfig(**{"model": "", **given})
     _check_counts(config)
     if getattr(args, "refit", False) and not config.folds:
         raise UsageError("--refit trains after a cross-validation; give --folds K with it")
@@ -249,7 +278,8 @@ def config_from_args(args) -> TrainConfig:
 
 def typed_fields(args) -> set:
     """The `TrainConfig` fields whose flag was typed on the command line."""
-    return set(_given(args))
+    legacy = {"save_every"} if getattr(args, "save_every_steps", None) is not None else set()
+    return set(_given(args)) | legacy
 
 
 def flag_of(field: str) -> str:
@@ -271,7 +301,6 @@ def _given(args) -> dict:
 def _check_counts(config: TrainConfig) -> None:
     if config.keep_best < 0 or (config.keep_every is not None and config.keep_every < 1):
         raise UsageError("--keep-best must be >= 0 and --keep-every >= 1")
-    if config.save_every_steps is not None and config.save_every_steps < 1:
-        raise UsageError(f"--save-every-steps must be >= 1, got {config.save_every_steps}")
+    parse_save_every(config.save_every)
     if config.steps_per_execution is not None and config.steps_per_execution < 1:
         raise UsageError(f"--steps-per-execution must be >= 1, got {config.steps_per_execution}")

@@ -18,13 +18,14 @@ def steps_per_epoch(num_examples: int, batch_size: int) -> int:
     return math.ceil(num_examples / batch_size)
 
 
-def execution_steps(requested, steps: int, *, save_every_steps=None, distributed=False) -> int:
+def execution_steps(requested, steps: int, *, distributed=False) -> int | None:
     """Training steps Keras runs per call into its compiled function (`steps_per_execution`).
 
-    By default a whole epoch: the same batches in the same order, so results are bit-identical,
-    but one call instead of one per batch (BENCHMARKS.md measures the gain). One step when
-    checkpoints are due mid-epoch (callbacks see only execution boundaries) and under a
-    distribution strategy (not measured there).
+    By default (None) the harness bounds each call by the measured step time
+    (`harness.train.executions`): as many steps as fit in about half a second, a whole epoch
+    for short ones, so results are bit-identical with far fewer calls than one per batch, and
+    signals and the progress bar are answered within the call. One step under a distribution
+    strategy (not measured there).
 
     Raises:
         UsageError: a requested value that does not divide the steps of an epoch; Keras would
@@ -33,7 +34,7 @@ def execution_steps(requested, steps: int, *, save_every_steps=None, distributed
     from harness.errors import UsageError
 
     if requested is None:
-        return 1 if save_every_steps or distributed else steps
+        return 1 if distributed else None
     if steps % requested:
         divisors = [d for d in range(1, steps + 1) if steps % d == 0]
         raise UsageError(

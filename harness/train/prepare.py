@@ -16,7 +16,14 @@ from harness.train.pipeline import execution_steps, steps_per_epoch
 
 # Flags that may differ on --resume because they do not change the numbers (a strategy changes
 # them only by float rounding: a checkpoint moves between one process and many).
-RESUME_RUNTIME_FIELDS = ("device", "strategy", "async_save", "steps_per_execution", "run_dir")
+RESUME_RUNTIME_FIELDS = (
+    "device",
+    "strategy",
+    "async_save",
+    "steps_per_execution",
+    "save_every",
+    "run_dir",
+)
 
 
 @dataclasses.dataclass
@@ -166,10 +173,12 @@ def resume_config(given: TrainConfig, typed, saved: TrainConfig | None = None) -
             raise UsageError(
                 f"{flag_of(name)} {_shown(getattr(given, name))}: the run in {given.run_dir} "
                 f"was recorded with {_shown(getattr(saved, name))}, and --resume continues it "
-                "as recorded (only --epochs, --device, --strategy, --async-save and "
-                "--steps-per-execution may change); use --overwrite to start afresh"
+                "as recorded (only --epochs, --device, --strategy, --async-save, --save-every "
+                "and --steps-per-execution may change); use --overwrite to start afresh"
             )
     changes = {name: getattr(given, name) for name in RESUME_RUNTIME_FIELDS}
+    if "save_every" not in typed:
+        changes["save_every"] = saved.save_every  # the run's own policy unless a new one is typed
     if given.epochs is not None and given.epochs != saved.epochs:
         changes["epochs"] = given.epochs
         if saved.schedule not in LENGTH_FREE_SCHEDULES:

@@ -26,6 +26,7 @@ def run(prepared: PreparedRun, *, command=None) -> dict:
     from harness.runtime.cluster import collective_timeout
     from harness.runtime.devices import configure_devices
     from harness.runtime.distribute import choose_strategy, start_distribution
+    from harness.runtime.interrupts import stop_on_signals
     from harness.train.finish import finish_run
     from harness.train.fit import fit_run
 
@@ -47,7 +48,14 @@ def run(prepared: PreparedRun, *, command=None) -> dict:
             )
         with _run_folder(prepared, distribution, model, command) as write_dir:
             started = time.perf_counter()
-            outcome = fit_run(prepared, model, distribution=distribution, write_dir=write_dir)
+            # Signals are answered by a save at the next step boundary while training; before
+            # and after, Ctrl-C and SIGTERM stop at once (every file is written atomically).
+            with stop_on_signals() as stop:
+                outcome = fit_run(
+                    prepared, model, distribution=distribution, write_dir=write_dir, stop=stop
+                )
+                if stop.requested:  # between the last save and the end of the fit
+                    _interrupted_after_training(prepared, outcome, stop)
             return finish_run(
                 prepared,
                 model,
@@ -76,6 +84,17 @@ def _run_folder(prepared: PreparedRun, distribution, model, command):
             else:
                 _write_run_json(prepared, model, command)
             yield write_dir
+
+
+def _interrupted_after_training(prepared: PreparedRun, outcome, stop) -> None:
+    from harness.runtime.interrupts import Interrupted
+
+    latest = outcome.store.latest()
+    raise Interrupted(
+        stop.signal_number,
+        f"interrupted after the last epoch; saved {latest['name'] if latest else 'nothing'}; "
+        f"resume: python train.py --run-dir {prepared.run_dir} --resume",
+    )
 
 
 def _write_run_json(prepared: PreparedRun, model, command) -> None:
