@@ -140,10 +140,9 @@ class TrainConfig:
     keep_every: int | None = None
     save_every: str = DEFAULT_SAVE_EVERY  # see parse_save_every
     async_save: bool = False
-    # TensorBoard (harness/train/tensorboard.py): Keras's callback logs into RUN/tensorboard/,
-    # and weight histograms every N epochs (0: none).
-    tensorboard: bool = False
-    tensorboard_histograms: int = 0
+    # Keras's TensorBoard logs in RUN/tensorboard/ (harness/train/tensorboard.py): None off, 0
+    # the epoch scalars, N also the weights' histograms every N epochs.
+    tensorboard: int | None = None
     steps_per_execution: int | None = None  # None: a whole epoch per call (see pipeline.py)
     run_dir: str | None = None
     # Cross-validation (harness/train/folds.py): K, and the fold this run validates on (1..K),

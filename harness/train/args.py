@@ -246,17 +246,12 @@ def _add_run_flags(group) -> None:
     )
     group.add_argument(
         "--tensorboard",
-        action="store_true",
-        default=None,
-        help="log each epoch's metrics and learning rate for TensorBoard in RUN/tensorboard/ "
-        "(default off)",
-    )
-    group.add_argument(
-        "--tensorboard-histograms",
+        nargs="?",
+        const=0,
         type=whole_number,
         metavar="N",
-        help="TensorBoard logs with the weights' histograms every N epochs (implies "
-        "--tensorboard; default: none)",
+        help="log each epoch's metrics and learning rate for TensorBoard in RUN/tensorboard/; "
+        "with N, also the weights' histograms every N epochs (default off)",
     )
 
 
@@ -301,6 +296,10 @@ def _given(args) -> dict:
 def _check_counts(config: TrainConfig) -> None:
     if config.keep_best < 0 or (config.keep_every is not None and config.keep_every < 1):
         raise UsageError("--keep-best must be >= 0 and --keep-every >= 1")
+    if config.tensorboard is not None and config.tensorboard < 0:
+        raise UsageError(
+            f"--tensorboard N takes N >= 0 (histograms every N epochs), got {config.tensorboard}"
+        )
     parse_save_every(config.save_every)
     if config.steps_per_execution is not None and config.steps_per_execution < 1:
         raise UsageError(f"--steps-per-execution must be >= 1, got {config.steps_per_execution}")
