@@ -76,13 +76,7 @@ def test_confusion_matrix_is_readable_from_2_to_50_classes(num_classes):
     # in a font of at least 7 points.
     names = [("WWWW class " if i % 2 else "i ") * (i + 1) for i in range(num_classes)]
     counts, normalized = _matrix(num_classes)
-    figure = confusion_matrix_figure(
-        counts,
-        normalized,
-        names,
-        colorbar_label="fraction " * 6,
-        title="Confusion matrix (n=123456, accuracy=0.123)",
-    )
+    figure = confusion_matrix_figure(counts, normalized, names, "all")
     assert not _reaches_outside(figure)
     axes = figure.axes[0]
     renderer = figure.canvas.get_renderer()
@@ -104,13 +98,7 @@ def test_every_cell_shows_its_count_and_value_and_empty_cells_a_zero(tmp_path):
     )
     _open_png(tmp_path / "confusion_matrix.png")
     counts = np.array([[2, 0, 0], [0, 1, 0], [1, 1, 0]])
-    figure = confusion_matrix_figure(
-        counts,
-        counts / counts.sum(axis=1, keepdims=True),
-        ["a", "b", "c"],
-        title="t",
-        colorbar_label="c",
-    )
+    figure = confusion_matrix_figure(counts, counts / counts.sum(axis=1, keepdims=True), "abc")
     drawn = {
         (round(text.get_position()[1]), round(text.get_position()[0])): text.get_text()
         for text in figure.axes[0].texts
@@ -239,8 +227,8 @@ def test_training_curves_go_log_past_two_decades_and_mark_best_and_selected(tmp_
     figure = _curves_figure(frame, _panels(list(frame.columns), None), [(7, "best"), (9, "x")])
     loss_axes, mae_axes = figure.axes
     assert loss_axes.get_yscale() == "log" and mae_axes.get_yscale() == "linear"
-    assert best_epoch(frame) == 7 and best_epoch(frame, "mae") == 12
-    assert best_epoch(frame.assign(val_accuracy=epochs % 5), "val_accuracy") == 4
+    assert best_epoch(frame) == (7, "val_loss") and best_epoch(frame, "mae") == (12, "mae")
+    assert best_epoch(frame.assign(val_accuracy=epochs % 5), "val_accuracy")[0] == 4
     marks = [line.get_xdata()[0] for line in loss_axes.lines if line.get_label() in ("best", "x")]
     assert marks == [7, 9]
     figure.canvas.draw()

@@ -159,14 +159,7 @@ def test_the_worst_errors_are_the_most_confident_wrong_rows_of_predictions_csv(t
     predictions, _ = _read_back(tmp_path, CLASSES)
     wrong = predictions[~predictions["correct"]]
     expected = wrong.sort_values("confidence", ascending=False, kind="stable").head(MAX_SHOWN)
-    figure = worst_errors_figure(
-        inputs,
-        layout,
-        expected.index.to_numpy(),
-        true_names=predictions["y_true"].to_numpy(),
-        predicted_names=predictions["y_pred"].to_numpy(),
-        confidence=predictions["confidence"].to_numpy(),
-    )
+    figure = worst_errors_figure(inputs, layout, predictions)
     shown = [axes for axes in figure.axes if axes.get_title()]
     assert len(shown) == MAX_SHOWN
     for axes, (index, row) in zip(shown, expected.iterrows()):

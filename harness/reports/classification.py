@@ -22,11 +22,6 @@ from harness.reports.style import save_png
 MATRIX_INDEX_NAME = "true\\predicted"
 REPORT_COLUMNS = ["precision", "recall", "f1-score", "support"]
 RANKING_COLUMNS = ["roc_auc", "average_precision"]  # with probabilities
-_COLORBAR_LABELS = {
-    "true": "fraction of the true class (row sums to 1)",
-    "pred": "fraction of the predicted class (column sums to 1)",
-    "all": "fraction of all examples",
-}
 
 
 def write_classification_report(
@@ -121,64 +116,20 @@ def write_classification_report(
     if probabilities is not None:
         headline.update(scores.probability_scores(y_true, y_pred, probabilities, ranking))
     if plots:
-        figure = figures.confusion_matrix_figure(
-            counts,
-            normalized,
-            class_names,
-            colorbar_label=_COLORBAR_LABELS[normalize],
-            title=f"Confusion matrix (n={len(y_true)}, accuracy={headline['accuracy']:.3f})",
-            vmax=max(float(normalized.max()), 1e-12) if normalize == "all" else 1.0,
-        )
+        figure = figures.confusion_matrix_figure(counts, normalized, class_names, normalize)
         save_png(figure, out_dir / "confusion_matrix.png")
     if plots and probabilities is not None:
-        _write_probability_figures(
-            out_dir, y_true, predictions, probabilities, class_names, ranking, headline
-        )
-        _write_worst_errors(out_dir, inputs, layout, predictions)
+        truth = scores.one_hot(y_true, len(class_names))
+        for kind in ("roc", "pr"):
+            figure = figures.curve_figure(
+                kind, truth, probabilities, class_names, ranking, headline
+            )
+            save_png(figure, out_dir / f"{kind}_curve.png")
+        save_png(figures.calibration_figure(predictions, headline), out_dir / "calibration.png")
+        if inputs is not None and layout in worst_errors.DRAWN_LAYOUTS and headline["accuracy"] < 1:
+            figure = worst_errors.worst_errors_figure(inputs, layout, predictions)
+            save_png(figure, out_dir / "worst_errors.png")
     return headline
-
-
-def _write_probability_figures(
-    out_dir, y_true, predictions, probabilities, names, ranking, headline
-):
-    truth = scores.one_hot(y_true, probabilities.shape[1])
-    for kind, score in (("roc", "roc_auc"), ("pr", "average_precision")):
-        figure = figures.curve_figure(
-            kind,
-            truth,
-            probabilities,
-            names,
-            ranking[score],
-            micro=headline[f"micro_{score}"],
-            macro=headline[f"macro_{score}"],
-        )
-        save_png(figure, out_dir / f"{kind}_curve.png")
-    calibration = figures.calibration_figure(
-        predictions["correct"].to_numpy(),
-        predictions["confidence"].to_numpy(),
-        ece=headline["ece"],
-        brier=headline["brier"],
-    )
-    save_png(calibration, out_dir / "calibration.png")
-
-
-def _write_worst_errors(out_dir, inputs, layout, predictions) -> None:
-    if inputs is None or layout not in worst_errors.DRAWN_LAYOUTS:
-        return
-    confidence = predictions["confidence"].to_numpy()
-    indices = worst_errors.worst_error_indices(
-        predictions["y_true_id"].to_numpy(), predictions["y_pred_id"].to_numpy(), confidence
-    )
-    if len(indices):
-        figure = worst_errors.worst_errors_figure(
-            inputs,
-            layout,
-            indices,
-            true_names=predictions["y_true"].to_numpy(),
-            predicted_names=predictions["y_pred"].to_numpy(),
-            confidence=confidence,
-        )
-        save_png(figure, out_dir / "worst_errors.png")
 
 
 def _matrix_frame(matrix, class_names) -> pd.DataFrame:

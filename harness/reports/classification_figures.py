@@ -32,27 +32,30 @@ def short_name(name: str) -> str:
     return name if len(name) <= MAX_TICK_CHARS else name[: MAX_TICK_CHARS - 1] + "…"
 
 
+_COLORBAR_LABELS = {
+    "true": "fraction of the true class (row sums to 1)",
+    "pred": "fraction of the predicted class (column sums to 1)",
+    "all": "fraction of all examples",
+}
+
+
 @styled
-def confusion_matrix_figure(
-    counts, normalized, class_names, *, title: str, colorbar_label: str, vmax: float = 1.0
-):
+def confusion_matrix_figure(counts, normalized, class_names, normalize: str = "true"):
     """`ConfusionMatrixDisplay` of the normalised matrix, each cell also showing its count.
 
     A cell with examples shows its count above its normalised value; an empty cell a grey 0.
-    Colours follow the normalised value, from 0 to `vmax` (1.0 keeps row- or column-normalised
-    plots comparable between runs), so that classes of different sizes can be compared.
+    Colours follow the normalised value, from 0 to 1 (so that runs compare, and classes of
+    different sizes), or to the largest value when normalised over all examples.
 
     Args:
         counts: (k, k) integer counts, rows true classes, columns predicted classes.
-        normalized: (k, k) normalised values of the same matrix.
+        normalized: (k, k) the same matrix normalised over `normalize`: "true", "pred" or "all".
         class_names: the k class names, in index order.
-        title: the figure title.
-        colorbar_label: what the colour scale measures.
-        vmax: the value drawn darkest.
 
     Returns:
         The `matplotlib.figure.Figure`, sized to the number of classes.
     """
+    vmax = max(float(normalized.max()), 1e-12) if normalize == "all" else 1.0
     num_classes = len(class_names)
     side = 4.5 + INCHES_PER_CLASS * num_classes
     figure = new_figure(side + 1.5, side)
@@ -74,8 +77,9 @@ def confusion_matrix_figure(
     axes.grid(False)
     axes.set_xlabel("predicted class")
     axes.set_ylabel("true class")
-    axes.set_title(title)
-    figure.colorbar(display.im_, ax=axes, label=colorbar_label, shrink=0.8)
+    accuracy = np.trace(counts) / max(counts.sum(), 1)
+    axes.set_title(f"Confusion matrix (n={counts.sum()}, accuracy={accuracy:.3f})")
+    figure.colorbar(display.im_, ax=axes, label=_COLORBAR_LABELS[normalize], shrink=0.8)
     return figure
 
 
@@ -84,18 +88,29 @@ MAX_CLASS_CURVES = 10
 _GRID = np.linspace(0.0, 1.0, 201)
 
 
-# What each one-vs-rest curve figure draws: the scikit-learn curve and display, how a curve's
-# (x, y) come out of the curve's result, the score's name, and the diagonal of chance for ROC.
+# Per kind of one-vs-rest curve: the scikit-learn curve and display, how a curve's (x, y) come
+# from the curve's result, the score (a column of per_class_ranking), its short name, the title
+# and the axis labels.
 _CURVES = {
-    "roc": (metrics.roc_curve, RocCurveDisplay, lambda r: (r[0], r[1]), "AUC"),
-    "pr": (metrics.precision_recall_curve, PrecisionRecallDisplay, lambda r: (r[1], r[0]), "AP"),
+    "roc": (
+        metrics.roc_curve,
+        RocCurveDisplay,
+        lambda result: (result[0], result[1]),
+        ("roc_auc", "AUC", "ROC"),
+        ("false-positive rate", "true-positive rate"),
+    ),
+    "pr": (
+        metrics.precision_recall_curve,
+        PrecisionRecallDisplay,
+        lambda result: (result[1], result[0]),
+        ("average_precision", "AP", "Precision-recall"),
+        ("recall", "precision"),
+    ),
 }
-_TITLES = {"roc": "ROC", "pr": "Precision-recall"}
-_AXIS_LABELS = {"roc": ("false-positive rate", "true-positive rate"), "pr": ("recall", "precision")}
 
 
 @styled
-def curve_figure(kind: str, truth, probabilities, class_names, class_scores, *, micro, macro):
+def curve_figure(kind: str, truth, probabilities, class_names, ranking: dict, headline: dict):
     """One-vs-rest ROC ("roc", `RocCurveDisplay`) or precision-recall ("pr",
     `PrecisionRecallDisplay`) curves: one per class (up to MAX_CLASS_CURVES), and for more than
     two classes the micro average (every example and class pooled) and the macro average (the
@@ -106,10 +121,12 @@ def curve_figure(kind: str, truth, probabilities, class_names, class_scores, *, 
         truth: (n, k) one-hot truth.
         probabilities: (n, k) class probabilities.
         class_names: the k class names.
-        class_scores: (k,) ROC AUC or average precision per class.
-        micro, macro: the averaged scores, for the legend and title.
+        ranking: `harness.reports.scores.per_class_ranking`.
+        headline: the micro_ and macro_ averages of the score, for the legend and title.
     """
-    curve, display, x_and_y, score_name = _CURVES[kind]
+    curve, display, x_and_y, (score, score_name, title), axis_labels = _CURVES[kind]
+    class_scores = ranking[score]
+    micro, macro = headline[f"micro_{score}"], headline[f"macro_{score}"]
     figure = new_figure(*PANEL_SIZE_WIDE)
     axes = figure.subplots()
     # A class absent from the split (or alone in it) has no curve.
@@ -134,11 +151,8 @@ def curve_figure(kind: str, truth, probabilities, class_names, class_scores, *, 
         axes.plot(_GRID, mean, "k--", label=f"macro average ({score_name} = {macro:.3f})")
     if kind == "roc":
         axes.plot([0, 1], [0, 1], ":", color="grey", label="chance")
-    axes.set_title(
-        f"{_TITLES[kind]}, one-vs-rest (micro {score_name} {micro:.3f}, macro {macro:.3f})"
-    )
-    axes.set_xlabel(_AXIS_LABELS[kind][0])
-    axes.set_ylabel(_AXIS_LABELS[kind][1])
+    axes.set_title(f"{title}, one-vs-rest (micro {score_name} {micro:.3f}, macro {macro:.3f})")
+    axes.set(xlabel=axis_labels[0], ylabel=axis_labels[1])
     legend_outside(axes)
     return figure
 
@@ -152,10 +166,17 @@ def _increasing(x, y):
 
 
 @styled
-def calibration_figure(correct, confidence, *, ece: float, brier: float):
+def calibration_figure(predictions, headline: dict):
     """`CalibrationDisplay` of the top-class confidence in CALIBRATION_BINS equal-width bins
     (accuracy against mean confidence per bin; the diagonal is perfect calibration), with the
-    number of examples per bin below."""
+    number of examples per bin below.
+
+    Args:
+        predictions: predictions.csv's frame (its correct and confidence columns).
+        headline: the ece and brier scores, for the title.
+    """
+    correct, confidence = predictions["correct"], predictions["confidence"]
+    ece, brier = headline["ece"], headline["brier"]
     figure = new_figure(PANEL_SIZE[0], PANEL_SIZE[1] * 1.3)
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 1])
     CalibrationDisplay.from_predictions(

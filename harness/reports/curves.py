@@ -57,25 +57,22 @@ def plot_training_curves(
     panels = _panels(list(history.columns), metric)
     if not panels:
         raise UsageError(f"nothing to plot in {history_csv_path}; columns: {list(history.columns)}")
-    marks = [*_best_epoch(history, monitor), *([selected] if selected else [])]
+    best = best_epoch(history, monitor)
+    marks = [(best[0], f"best {best[1]} (epoch {best[0]})")] if best else []
+    marks += [selected] if selected else []
     save_png(_curves_figure(history, panels, marks), out_png)
     return [column for _, columns in panels for column in columns]
 
 
-def best_epoch(history: pd.DataFrame, monitor: str | None = None) -> int | None:
-    """The epoch of the best `monitor` value in `history` (see plot_training_curves), or None."""
-    return next((epoch for epoch, _ in _best_epoch(history, monitor)), None)
-
-
-def _best_epoch(history: pd.DataFrame, monitor: str | None) -> list:
+def best_epoch(history: pd.DataFrame, monitor: str | None = None) -> tuple | None:
+    """(epoch, monitor) of the best `monitor` value in `history` (lowest for losses and errors,
+    else highest; default val_loss, else loss), or None without such a column."""
     monitor = monitor or next((c for c in ("val_loss", "loss") if c in history.columns), None)
     if monitor not in history.columns or history[monitor].isna().all():
-        return []
+        return None
     values = pd.to_numeric(history[monitor], errors="coerce")
-    lower = any(word in monitor for word in LOWER_IS_BETTER)
-    row = values.idxmin() if lower else values.idxmax()
-    epoch = int(history.loc[row, "epoch"])
-    return [(epoch, f"best {monitor} (epoch {epoch})")]
+    row = values.idxmin() if any(word in monitor for word in LOWER_IS_BETTER) else values.idxmax()
+    return int(history.loc[row, "epoch"]), monitor
 
 
 @styled

@@ -17,48 +17,40 @@ MAX_SHOWN = 16
 COLUMNS = 4
 
 
-def worst_error_indices(y_true, y_pred, confidence, count: int = MAX_SHOWN) -> np.ndarray:
-    """Positions of the wrong predictions, most confident first (ties in split order), at most
-    `count`."""
-    wrong = np.flatnonzero(y_true != y_pred)
-    order = np.argsort(-confidence[wrong], kind="stable")
-    return wrong[order[:count]]
-
-
 @styled
-def worst_errors_figure(inputs, layout: str, indices, *, true_names, predicted_names, confidence):
-    """A grid of the examples at `indices`, each titled with its true class, its predicted class
-    and the confidence of that prediction.
+def worst_errors_figure(inputs, layout: str, predictions):
+    """A grid of the (at most MAX_SHOWN) most confident wrong predictions, most confident first
+    (ties in split order), each titled with its true class, its predicted class and the
+    confidence of that prediction.
 
     Args:
         inputs: the model inputs, (n, height, width[, channels]) images or (n, steps[,
-            channels]) series.
+            channels]) series, in predictions' order.
         layout: "image" or "sequence".
-        indices: the examples to draw, in order.
-        true_names, predicted_names: (n,) class names of the truth and the prediction.
-        confidence: (n,) probability of the predicted class.
+        predictions: predictions.csv's frame (y_true, y_pred, correct, confidence).
     """
-    rows = max(1, math.ceil(len(indices) / COLUMNS))
+    wrong = predictions[~predictions["correct"]]
+    shown = wrong.sort_values("confidence", ascending=False, kind="stable").head(MAX_SHOWN)
+    rows = max(1, math.ceil(len(shown) / COLUMNS))
     figure = new_figure(2.6 * COLUMNS, 2.3 * rows + 0.4)
-    grid = figure.subplots(rows, COLUMNS, squeeze=False)
-    for axes in grid.ravel()[len(indices) :]:
+    grid = figure.subplots(rows, COLUMNS, squeeze=False).ravel()
+    for axes in grid[len(shown) :]:
         axes.set_axis_off()
-    for axes, index in zip(grid.ravel(), indices):
-        example = np.asarray(inputs[index], dtype=np.float64)
+    for axes, (position, row) in zip(grid, shown.iterrows()):
+        example = np.asarray(inputs[position], dtype=np.float64)
         if layout == "image":
             _draw_image(axes, example)
         else:
             axes.plot(example.reshape(len(example), -1), linewidth=1)
             # Sixteen sets of tick labels would cost more to draw than the lines; the shape is
             # what a reader compares.
-            axes.set_xticks([])
-            axes.set_yticks([])
+            axes.set(xticks=[], yticks=[])
         axes.set_title(
-            f"true {short_name(true_names[index])}\n"
-            f"predicted {short_name(predicted_names[index])} ({confidence[index]:.2f})",
+            f"true {short_name(row['y_true'])}\n"
+            f"predicted {short_name(row['y_pred'])} ({row['confidence']:.2f})",
             fontsize=8,
         )
-    figure.suptitle(f"The {len(indices)} most confident errors")
+    figure.suptitle(f"The {len(shown)} most confident errors")
     return figure
 
 
