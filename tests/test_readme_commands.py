@@ -23,6 +23,7 @@ import predict
 import train
 from harness.checkpoints import cli as checkpoints_cli
 from tests.conftest import REPO_ROOT
+from tests.forecast_tools import monthly_series, write_series
 from tests.series_tools import bumps, write_lines, write_tsv
 
 pytestmark = pytest.mark.timeout(600)
@@ -68,6 +69,8 @@ def write_inputs(folder: Path) -> None:
     write_tsv(folder / "GunPoint_TEST.tsv", *bumps(20, steps=150, seed=2))
     new_series = bumps(3, steps=150, seed=3)[0][:, :, 0]
     write_lines(folder / "new_series.tsv", ["\t".join(map(str, row)) for row in new_series])
+    co2 = monthly_series(240).rename(columns={"sales": "co2"})[["date", "co2"]]
+    write_series(folder / "co2.csv", co2)  # 20 years of months, as bench/data/co2_monthly.csv
 
 
 def runs_of(folder: Path) -> dict:

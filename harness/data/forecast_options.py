@@ -77,7 +77,7 @@ def _value(name: str, text: str):
             value = 0
         if value < 1:
             raise UsageError(
-                f"option {name}={text!r} for forecast data must be a whole number >= 1 "
+                f"option {name}={text} for forecast data must be a whole number >= 1 "
                 f"(e.g. {name}={ {'window': 24, 'horizon': 1, 'season': 12}[name] })"
             )
         return value

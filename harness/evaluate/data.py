@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from harness.data import CSV_PREFIX, IMAGES_PREFIX, SERIES_PREFIX
+from harness.data import CSV_PREFIX, FORECAST_PREFIX, IMAGES_PREFIX, SERIES_PREFIX
 from harness.errors import UsageError
 
 
@@ -101,7 +101,7 @@ def _own_spec(data_info: dict) -> str:
     # A file path is stored as typed; from another working folder, the absolute path still works.
     spec = data_info["spec"]
     source = (data_info.get("info") or {}).get("source")
-    for prefix in (CSV_PREFIX, SERIES_PREFIX, IMAGES_PREFIX):
+    for prefix in (CSV_PREFIX, SERIES_PREFIX, IMAGES_PREFIX, FORECAST_PREFIX):
         if spec.startswith(prefix) and not os.path.exists(spec[len(prefix) :]) and source:
             return prefix + source
     return spec
