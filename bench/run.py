@@ -34,7 +34,7 @@ FULL_GROUPS = (
 )
 # --quick keeps the sections that carry a target (1, 3, 5) and memory; 4 and 7 have none.
 QUICK_GROUPS = (("training",), ("checkpoint",))
-LOCAL_SECTIONS = ("startup", "memory", "time_to_accuracy", "ucr", "images")
+LOCAL_SECTIONS = ("startup", "memory", "time_to_accuracy", "ucr", "forecast", "images")
 ALL_SECTIONS = LOCAL_SECTIONS + tuple(name for group in FULL_GROUPS for name in group)
 # The targets of the issue: (name, where in results, comparison, threshold)
 TARGETS = (
@@ -63,6 +63,9 @@ TARGETS = (
         "<=",
         90.0,
     ),
+    # Forecasting (issue 12): the default lstm beats the naive forecast on statsmodels' CO2.
+    ("forecast lstm skill < 1, every seed", "forecast.models.lstm.max_skill", "<=", 0.999),
+    ("forecast every lstm run <= 90 s", "forecast.models.lstm.max_wall_seconds", "<=", 90.0),
     # Images (issue 13): the mnist_5k yardstick (bench/images.py) and images_speed.
     ("images cnn >= keras-io convnet", "images.cnn_minus_reference", ">=", 0.0),
     ("images every zoo run <= 90 s", "images.zoo_max_wall_seconds", "<=", 90.0),
@@ -98,6 +101,7 @@ def parse_args(argv):
 
 def run_local(name: str, quick: bool) -> dict:
     """A section that runs in this process (it may start children, never TensorFlow itself)."""
+    from bench.forecast import forecast_section
     from bench.images import images_section
     from bench.memory import run_memory
     from bench.quality import run_time_to_accuracy
@@ -109,6 +113,7 @@ def run_local(name: str, quick: bool) -> dict:
         "memory": run_memory,
         "time_to_accuracy": run_time_to_accuracy,
         "ucr": ucr_section,
+        "forecast": forecast_section,
         "images": images_section,
     }[name]
     started = time.perf_counter()
@@ -133,7 +138,7 @@ def collect(args) -> dict:
         if chosen:
             log(f"sections {', '.join(chosen)} (one TensorFlow process)")
             results.update(run_section_child(chosen, quick=args.quick))
-    for name in ("time_to_accuracy", "ucr", "images"):
+    for name in ("time_to_accuracy", "ucr", "forecast", "images"):
         if name in wanted:
             results[name] = run_local(name, args.quick)
     return results
