@@ -171,3 +171,15 @@ def test_the_image_recipes_keep_their_number_of_updates_on_larger_sets():
         larger = adapt_to_data(TrainConfig(model=name), recipe, 3600).epochs  # 57 steps each
         assert larger == -(-recipe.step_budget // 57) < digits_epochs
         assert adapt_to_data(TrainConfig(model=name, epochs=5), recipe, 3600).epochs == 5
+
+
+@pytest.mark.parametrize("shape", [(8, 8, 1), (13, 17, 3), (28, 28, 1), (32, 32, 3), (64, 64, 3)])
+def test_cnn_and_resnet_take_any_image_size_and_channels(shape):
+    import numpy as np
+
+    from zoo import create_model
+
+    for name in ("cnn", "resnet"):
+        model = create_model(name, input_shape=shape, num_outputs=4, task="classification")
+        outputs = model(np.zeros((2, *shape), np.float32), training=False)
+        assert tuple(outputs.shape) == (2, 4) and np.isfinite(np.asarray(outputs)).all()

@@ -103,3 +103,17 @@ def test_bad_image_inputs_exit_2_with_one_line(image_run, case, fragment, tmp_pa
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and fragment in err and "Traceback" not in err, err
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_reports_carry_the_folder_names_and_the_test_images(image_run):
+    import evaluate
+    from harness.evaluate.data import load_eval_data
+
+    _, run_dir = image_run
+    assert evaluate.main(["--run-dir", str(run_dir)]) == 0
+    summary = json.loads((run_dir / "summary.json").read_text())
+    report = run_dir / "reports" / summary["result_checkpoint"]
+    matrix = pd.read_csv(report / "confusion_matrix.csv", index_col=0)
+    assert list(matrix.columns) == ["circle", "square", "triangle"] and matrix.to_numpy().sum() == 7
+    data = load_eval_data(json.loads((run_dir / "run.json").read_text()), split="test")
+    assert data.x.shape == (7, 12, 12, 1) and data.class_names == ["circle", "square", "triangle"]

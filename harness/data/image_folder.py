@@ -116,13 +116,14 @@ def _class_files(folder: Path, shown: str) -> dict:
 
 
 def _images_under(folder: Path) -> list:
+    # Plain strings, not Path objects: a folder of 50,000 files is listed in a fraction of the time.
     found = []
     for parent, dirs, names in os.walk(folder, followlinks=False):
         dirs[:] = sorted(name for name in dirs if not name.startswith("."))
         found += [
-            str(Path(parent) / name)
+            os.path.join(parent, name)
             for name in names
-            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES
+            if not name.startswith(".") and os.path.splitext(name)[1].lower() in SUFFIXES
         ]
     return sorted(found)
 
