@@ -21,7 +21,7 @@ from zoo.heads import (
     int_tuple,
     positive_int,
 )
-from zoo.image_blocks import CLASSIC_RECIPE
+from zoo.image_blocks import HALF_BUDGET_RECIPE
 from zoo.registry import register_model
 
 STEM_SIDE = 16  # the stem pools until the map is at most this wide
@@ -50,7 +50,7 @@ def dense_block(x, layers, *, growth_rate):
     task="classification",
     default_dataset="digits",
     layout="image",
-    recipe=CLASSIC_RECIPE,
+    recipe=HALF_BUDGET_RECIPE,
     description="DenseNet-BC (Huang et al. 2017): dense blocks, bottlenecks, transitions, k=12",
 )
 def densenet(

@@ -7,6 +7,8 @@ while the feature map stays at least 2x2 (`zoo.heads.halvings_that_fit`), so one
 every size in that range.
 """
 
+import dataclasses
+
 from zoo.registry import Recipe
 
 # One recipe for the classic image networks: the cnn's (zoo/cnn.py), so that the table compares
@@ -24,6 +26,11 @@ CLASSIC_RECIPE = Recipe(
     label_smoothing=0.1,
     step_budget=1600,
 )
+# The same recipe at half the updates (800: 40 epochs of digits, 15 of mnist_5k) for the networks
+# whose step costs two to four times the cnn's on a CPU (vgg, inception, densenet: many small
+# BatchNorm, concatenation and branch operations), so that a default run on a few thousand
+# 28x28 images stays within the 90 s a learner waits on two cores.
+HALF_BUDGET_RECIPE = dataclasses.replace(CLASSIC_RECIPE, epochs=40, step_budget=800)
 
 
 def conv_unit(x, channels, kernel_size=3, *, strides=1, batch_norm=True, activation="relu"):
@@ -61,6 +68,25 @@ def pool(x, kind="max", *, size=2, strides=2):
 
     layer = keras.layers.MaxPooling2D if kind == "max" else keras.layers.AveragePooling2D
     return layer(pool_size=size, strides=strides, padding="same")(x)
+
+
+def per_stage(counts_name, counts, filters):
+    """Returns (counts, filters) as tuples of positive ints with one entry per stage.
+
+    Args:
+        counts_name: the hyperparameter naming how many blocks each stage has, for the message.
+        counts: its value; filters: the channels of each stage.
+
+    Raises:
+        UsageError: a value that is not positive ints, or the two of different lengths.
+    """
+    from zoo.errors import UsageError
+    from zoo.heads import int_tuple
+
+    counts, filters = int_tuple(counts_name, counts), int_tuple("filters", filters)
+    if len(counts) != len(filters):
+        raise UsageError(f"{counts_name} {counts} and filters {filters} need one entry per stage")
+    return counts, filters
 
 
 def check_choice(name, value, choices):

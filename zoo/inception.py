@@ -10,9 +10,8 @@ between stages, global average pooling and dropout 0.4, as in the paper; BatchNo
 convolution is GoogLeNet's second version (Ioffe and Szegedy, 2015).
 """
 
-from zoo.errors import UsageError
-from zoo.heads import check_rank, check_rate, finish_model, halvings_that_fit, int_tuple
-from zoo.image_blocks import CLASSIC_RECIPE, conv_unit, pool
+from zoo.heads import check_rank, check_rate, finish_model, halvings_that_fit
+from zoo.image_blocks import HALF_BUDGET_RECIPE, conv_unit, per_stage, pool
 from zoo.registry import register_model
 
 
@@ -43,7 +42,7 @@ def inception_module(x, channels, *, batch_norm=True):
     task="classification",
     default_dataset="digits",
     layout="image",
-    recipe=CLASSIC_RECIPE,
+    recipe=HALF_BUDGET_RECIPE,
     description="GoogLeNet-style Inception modules (Szegedy et al. 2015): 1x1/3x3/5x5/pool",
 )
 def inception(
@@ -75,12 +74,7 @@ def inception(
     import keras
 
     check_rank("inception", input_shape, rank=3, layout="(height, width, channels)")
-    modules_per_stage = int_tuple("modules_per_stage", modules_per_stage)
-    filters = int_tuple("filters", filters)
-    if len(modules_per_stage) != len(filters):
-        raise UsageError(
-            f"modules_per_stage {modules_per_stage} and filters {filters} need one entry per stage"
-        )
+    modules_per_stage, filters = per_stage("modules_per_stage", modules_per_stage, filters)
     dropout_rate = check_rate("dropout_rate", dropout_rate)
     # One halving after the stem, then one between each two stages, while the map allows.
     halvings = halvings_that_fit(input_shape, wanted=len(filters))

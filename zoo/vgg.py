@@ -7,9 +7,8 @@ of 4096. A 3x3 stack sees what one larger kernel sees with fewer weights and mor
 the paper's point. BatchNorm after each convolution (the common "vgg11_bn") is on by default.
 """
 
-from zoo.errors import UsageError
 from zoo.heads import check_rank, check_rate, finish_model, halvings_that_fit, int_tuple
-from zoo.image_blocks import CLASSIC_RECIPE, conv_unit, pool
+from zoo.image_blocks import HALF_BUDGET_RECIPE, conv_unit, per_stage, pool
 from zoo.registry import register_model
 
 
@@ -17,7 +16,7 @@ from zoo.registry import register_model
     task="classification",
     default_dataset="digits",
     layout="image",
-    recipe=CLASSIC_RECIPE,
+    recipe=HALF_BUDGET_RECIPE,
     description="VGG-11 layout (Simonyan & Zisserman 2015) of 3x3 conv stacks, reduced widths, BN",
 )
 def vgg(
@@ -49,12 +48,7 @@ def vgg(
     import keras
 
     check_rank("vgg", input_shape, rank=3, layout="(height, width, channels)")
-    convs_per_stage = int_tuple("convs_per_stage", convs_per_stage)
-    filters = int_tuple("filters", filters)
-    if len(convs_per_stage) != len(filters):
-        raise UsageError(
-            f"convs_per_stage {convs_per_stage} and filters {filters} need one entry per stage"
-        )
+    convs_per_stage, filters = per_stage("convs_per_stage", convs_per_stage, filters)
     dense_units = int_tuple("dense_units", dense_units)
     dropout_rate = check_rate("dropout_rate", dropout_rate)
     pools = halvings_that_fit(input_shape, wanted=len(filters))
