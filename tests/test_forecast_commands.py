@@ -168,3 +168,24 @@ def test_predict_refuses_a_file_shorter_than_the_window(forecast_run, capsys):
     assert predict.main(["--run-dir", str(run_dir), short]) == 2
     err = capsys.readouterr().err
     assert f"has 5 rows; a forecast needs the last {WINDOW}" in err and err.count("\n") == 1
+
+
+TINY = {
+    "rnn": "units=4",
+    "gru": "units=4",
+    "attention": "model_dim=8",
+    "fcn": "filters=4,4,4",
+    "resnet1d": "filters=4,4,4",
+}
+
+
+@pytest.mark.parametrize("model", sorted(TINY))
+def test_every_sequence_model_trains_on_a_forecast(model, tmp_path):
+    path = write_series(tmp_path / "s.csv", monthly_series(60))
+    run_dir = tmp_path / "run"
+    argv = ["--model", model, "--set", TINY[model], "--epochs", "1", "--batch-size", "8"]
+    argv += ["--dataset", f"forecast:{path}", "--target", "sales", "--data-opt", "horizon=2"]
+    assert train.main([*argv, "--run-dir", str(run_dir)]) == 0
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["model"]["task"] == "regression" and run["model"]["num_outputs"] == 2
+    assert evaluate.main(["--run-dir", str(run_dir), "--no-plots"]) == 0
