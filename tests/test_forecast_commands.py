@@ -189,3 +189,26 @@ def test_every_sequence_model_trains_on_a_forecast(model, tmp_path):
     run = json.loads((run_dir / "run.json").read_text())
     assert run["model"]["task"] == "regression" and run["model"]["num_outputs"] == 2
     assert evaluate.main(["--run-dir", str(run_dir), "--no-plots"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "fragment"),
+    [
+        ("std", [1.0, -2.0], "data.normalization.std"),
+        ("columns", ["sales"], "data.normalization.mean must be 1 values"),
+        ("season", 99, "data.normalization.season"),
+        ("scaling", "log", "data.normalization.scaling"),
+    ],
+)
+def test_run_json_with_a_damaged_forecast_normalisation_is_refused(
+    forecast_run, key, value, fragment
+):
+    from harness.checkpoints.run_schema import check_run_json
+    from harness.errors import RunDamaged
+
+    folder, path, run_dir = forecast_run
+    run = json.loads((run_dir / "run.json").read_text())
+    assert check_run_json(run, "run.json") is run
+    run["data"]["normalization"][key] = value
+    with pytest.raises(RunDamaged, match=fragment):
+        check_run_json(run, "run.json")

@@ -95,7 +95,7 @@ def _column_list(table: pd.DataFrame) -> str:
 
 def _is_numeric(column: pd.Series) -> bool:
     filled = column.str.strip() != ""
-    return bool(pd.to_numeric(column[filled], errors="coerce").notna().all())
+    return bool(filled.any() and pd.to_numeric(column[filled], errors="coerce").notna().all())
 
 
 def _date_column(table: pd.DataFrame, date: str, target: str, path: str) -> str | None:
