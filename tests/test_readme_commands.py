@@ -24,6 +24,7 @@ import train
 from harness.checkpoints import cli as checkpoints_cli
 from tests.conftest import REPO_ROOT
 from tests.forecast_tools import monthly_series, write_series
+from tests.image_tools import pattern, save, write_folder
 from tests.series_tools import bumps, write_lines, write_tsv
 
 pytestmark = pytest.mark.timeout(600)
@@ -71,6 +72,19 @@ def write_inputs(folder: Path) -> None:
     write_lines(folder / "new_series.tsv", ["\t".join(map(str, row)) for row in new_series])
     co2 = monthly_series(240).rename(columns={"sales": "co2"})[["date", "co2"]]
     write_series(folder / "co2.csv", co2)  # 20 years of months, as bench/data/co2_monthly.csv
+    write_image_inputs(folder)
+
+
+def write_image_inputs(folder: Path) -> None:
+    """The README's image path: a folder of classes, new photos, a pixel table and an .npz."""
+    write_folder(folder / "photos", per_class=10, size=(16, 16))
+    save(folder / "photo.jpg", pattern(1, size=(40, 40), channels=3, seed=5, invert=True))
+    write_folder(folder / "more_photos", per_class=1, size=(16, 16), seed=9)
+    images = np.stack([pattern(i % 3, size=(28, 28), seed=i)[..., 0] for i in range(30)])
+    table = pd.DataFrame(images.reshape(30, -1), columns=[f"pixel{i}" for i in range(784)])
+    table.insert(0, "label", np.arange(30) % 3)
+    table.to_csv(folder / "train.csv", index=False)
+    np.savez(folder / "digits.npz", x=images, y=np.arange(30) % 3)
 
 
 def runs_of(folder: Path) -> dict:
