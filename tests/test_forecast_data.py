@@ -118,3 +118,19 @@ def test_naive_forecasts_and_skill_match_a_hand_computed_example():
     assert figures["naive_mae"] == pytest.approx((1 + 2 + 3 + 2 + 4 + 6) / 6)
     assert figures["skill"] == pytest.approx(0.5 / figures["naive_mae"])
     assert figures["seasonal_naive_mae"] == pytest.approx((2 + 2 + 4 + 4 + 4 + 8) / 6)
+
+
+def test_the_bench_summarises_seeds_and_tabulates_them(monkeypatch, tmp_path):
+    import bench.forecast as bench_forecast
+
+    runs = [
+        {"seed": seed, "mae": mae, "naive_mae": 1.0, "seasonal_naive_mae": 2.0, "skill": mae,
+         "seasonal_skill": mae / 2, "wall_seconds": 50.0 + seed, "cpu_seconds": 10.0}
+        for seed, mae in enumerate((0.3, 0.5, 0.4))
+    ]  # fmt: skip
+    row = bench_forecast.summarize_runs(runs)
+    assert (row["median_skill"], row["max_skill"], row["max_wall_seconds"]) == (0.4, 0.5, 52.0)
+    lines = bench_forecast.table_lines({"models": {"lstm": row}})
+    assert lines[2].startswith("| `lstm` | 0.400 | 1.000 | 2.000 | **0.400** (worst 0.500)")
+    monkeypatch.setattr(bench_forecast, "FORECAST_JSON", tmp_path / "absent.json")
+    assert bench_forecast.forecast_section(quick=True)["status"] == "missing"
