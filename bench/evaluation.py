@@ -6,9 +6,10 @@ is `harness.evaluate.single.evaluate_checkpoint` (restore the best checkpoint, p
 split, write the report files); the batch is `evaluate_batch`, the path of `evaluate.py --all`.
 In full mode the command itself is timed too, TensorFlow import included, side by side with
 the same command from BEFORE_COMMIT (the hand-made renderer issue 15 replaced, exported with
-`git archive`): rounds alternate which goes first, on the same 10 run folders.
+`git archive`) and with --no-plots: rounds rotate which goes first, on the same 10 run folders.
 
-`python -m bench.evaluation [--quick]` runs this section alone and prints its JSON.
+`python -m bench.evaluation [--quick]` runs this section alone and prints its JSON;
+`--cli-only`, the `evaluate.py --all` comparison alone.
 """
 
 import contextlib
@@ -53,7 +54,7 @@ def run_evaluation(quick: bool) -> dict:
         ]
         results["batch"] = _batch(runs)
         if plan["cli"]:
-            results["batch_cli"] = _batch_cli_before_after(batch_root, root / "before")
+            results["batch_cli"] = _batch_cli_before_after(root / "cli-batch", root / "before")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return results
@@ -116,27 +117,35 @@ def _batch(runs) -> dict:
 
 
 def _batch_cli_before_after(batch_root: Path, before_tree: Path) -> dict:
-    """`evaluate.py --all` from this tree and from BEFORE_COMMIT, in alternating rounds."""
+    """`evaluate.py --all` from this tree (with and without --no-plots) and from BEFORE_COMMIT,
+    in rotating rounds. Each tree evaluates 10 copies of a 2-epoch mlp run its own train.py
+    made (same recipe and seed): checkpoints now hold more than the old restore accepts, and the
+    old ones less than the new one asks for."""
     before_tree.mkdir(parents=True)
     archive = subprocess.run(
-        ["git", "archive", BEFORE_COMMIT, "evaluate.py", "harness", "zoo"],
+        ["git", "archive", BEFORE_COMMIT, "train.py", "evaluate.py", "harness", "zoo"],
         cwd=REPO_ROOT,
         capture_output=True,
         check=True,
     )
     subprocess.run(["tar", "-x", "-C", str(before_tree)], input=archive.stdout, check=True)
-    arms = {"after": (REPO_ROOT, child_env()), "before": (before_tree, child_env())}
-    # The old tree first on the path, so its evaluate.py imports its own harness.
-    arms["before"][1]["PYTHONPATH"] = str(before_tree)
+    # The old tree first on the path, so its scripts import its own harness.
+    trees = {"before": (before_tree, child_env(PYTHONPATH=before_tree)), "after": (REPO_ROOT, None)}
+    roots = {name: _copies_of_a_run(batch_root / name, *tree) for name, tree in trees.items()}
+    arms = {
+        "before": (roots["before"], *trees["before"], []),
+        "after": (roots["after"], *trees["after"], []),
+        "after_no_plots": (roots["after"], *trees["after"], ["--no-plots"]),
+    }
     timings = {name: [] for name in arms}
     for round_number in range(CLI_ROUNDS):
-        order = list(arms) if round_number % 2 else list(reversed(arms))
-        for name in order:
-            timings[name].append(_batch_cli(batch_root, *arms[name], arm=name))
+        names = list(arms)
+        for name in names[round_number % 3 :] + names[: round_number % 3]:
+            timings[name].append(_batch_cli(*arms[name], arm=name))
     result = {name: _cli_summary(rows) for name, rows in timings.items()}
-    result["after_vs_before"] = (
-        result["after"]["total_seconds"]["median"] / result["before"]["total_seconds"]["median"]
-    )
+    before = result["before"]["total_seconds"]["median"]
+    result["after_vs_before"] = result["after"]["total_seconds"]["median"] / before
+    result["no_plots_vs_before"] = result["after_no_plots"]["total_seconds"]["median"] / before
     result["rounds"] = CLI_ROUNDS
     result["before_commit"] = BEFORE_COMMIT
     # The headline keys bench/report.py prints, from the current code.
@@ -159,10 +168,22 @@ def _cli_summary(rows: list[dict]) -> dict:
     return summary
 
 
-def _batch_cli(root: Path, tree: Path, env: dict, *, arm: str) -> dict:
+def _copies_of_a_run(root: Path, tree: Path, env) -> Path:
+    source = root.parent / f"{root.name}-source"
+    command = [tree / "train.py", "--model", "mlp", "--epochs", 2, "--run-dir", source]
+    trained = run_child(command, env=env or child_env())
+    if trained["returncode"] != 0:
+        raise RuntimeError(f"{tree}/train.py failed: {trained['stderr'][-400:]}")
+    for index in range(BATCH_RUNS):
+        shutil.copytree(source, root / f"run-{index:02d}")
+    return root
+
+
+def _batch_cli(root: Path, tree: Path, env, flags: list, *, arm: str) -> dict:
     log(f"evaluation: evaluate.py --all, {arm} (one process)")
     started = time.time()
-    result = run_child([tree / "evaluate.py", "--all", root], env=env, timeout=600)
+    command = [tree / "evaluate.py", "--all", root, *flags]
+    result = run_child(command, env=env or child_env(), timeout=600)
     if result["returncode"] != 0:
         log(f"evaluation: {arm} exited {result['returncode']}: {result['stderr'][-400:]}")
     # The reports this command wrote (earlier ones wrote the same folders before it).
@@ -187,5 +208,18 @@ def _report_seconds(metrics_json: Path) -> float:
     return json.loads(metrics_json.read_text())["timing"]["report_seconds"]
 
 
+def _cli_only() -> dict:
+    root = WORK_DIR / "eval-runs"
+    shutil.rmtree(root, ignore_errors=True)
+    try:
+        return {"batch_cli": _batch_cli_before_after(root / "cli-batch", root / "before")}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    print(json.dumps(run_evaluation(quick="--quick" in sys.argv[1:]), indent=2))
+    # --cli-only: the evaluate.py --all comparison alone.
+    if "--cli-only" in sys.argv[1:]:
+        print(json.dumps(_cli_only(), indent=2))
+    else:
+        print(json.dumps(run_evaluation(quick="--quick" in sys.argv[1:]), indent=2))
