@@ -13,6 +13,7 @@ import pytest
 import evaluate
 import predict
 import train
+from harness.data import list_datasets
 from tests.forecast_tools import monthly_series, write_series
 
 pytestmark = pytest.mark.timeout(300)
@@ -33,6 +34,7 @@ def forecast_run(tmp_path_factory):
 
 def test_evaluate_reports_the_naive_forecasts_and_the_skill_ratio(forecast_run, capsys):
     folder, path, run_dir = forecast_run
+    assert ("forecast:PATH", "regression") in [row[:2] for row in list_datasets()]
     run = json.loads((run_dir / "run.json").read_text())
     stats = run["data"]["normalization"]
     assert stats["method"] == "forecast" and stats["columns"] == ["sales", "temperature"]
@@ -95,6 +97,15 @@ def test_predict_forecasts_the_next_steps_as_evaluate_and_model_keras_do(forecas
     model = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
     raw = model.predict(window[None].astype(np.float32), verbose=0)[0]
     np.testing.assert_allclose(raw, table["sales"], rtol=1e-4)
+
+    # Another file, all its windows (train, validation, test parts in turn), scaled as in training.
+    assert evaluate.main(["--run-dir", str(run_dir), "--dataset", f"forecast:{recent}"]) == 0
+    other = pd.read_csv(next((run_dir / "reports").glob("*-recent-all")) / "predictions.csv")
+    assert len(other) == (37 + 6 + 13) * HORIZON  # of 77 rows: parts of 54, 8 and 15
+    # Its last window forecasts rows 114-116 of the series, as the run's own test window did.
+    same = predictions[predictions["index"] == series["date"][120 - 2 * HORIZON]]
+    np.testing.assert_allclose(other["y_pred"][-HORIZON:], same["y_pred"], rtol=1e-5)
+    np.testing.assert_allclose(other["y_true"][-HORIZON:], series["sales"][114:117], rtol=1e-9)
 
     # Without --out the forecast goes beside the run's reports.
     assert predict.main(["--run-dir", str(run_dir), recent]) == 0
