@@ -147,3 +147,17 @@ def test_folds_of_a_streamed_image_folder_stream_the_same_examples_as_in_memory(
         every = tf.range(len(on_disk.x_train))
         np.testing.assert_array_equal(on_disk.x_train.gather(every).numpy(), in_memory.x_train)
         np.testing.assert_array_equal(np.asarray(on_disk.x_val), in_memory.x_val)
+
+
+def test_a_classic_network_cross_validates_on_an_image_folder(tmp_path):
+    from tests.image_tools import write_folder
+
+    root = write_folder(tmp_path / "shapes", per_class=8, size=(12, 12))
+    parent = tmp_path / "cv"
+    argv = ["--model", "lenet5", "--dataset", f"images:{root}", "--epochs", "1", "--folds", "2"]
+    assert train.main([*argv, "--run-dir", str(parent)]) == 0
+    table = pd.read_csv(parent / "cv_summary.csv", index_col=0)
+    assert list(table.index) == ["fold-1", "fold-2", "mean", "std"]
+    run = json.loads((parent / "fold-2" / "run.json").read_text())
+    assert run["model"]["input_shape"] == [12, 12, 1] and run["config"]["fold"] == 2
+    assert run["data"]["class_names"] == ["circle", "square", "triangle"]

@@ -174,12 +174,16 @@ def test_the_image_recipes_keep_their_number_of_updates_on_larger_sets():
 
 
 @pytest.mark.parametrize("shape", [(8, 8, 1), (13, 17, 3), (28, 28, 1), (32, 32, 3), (64, 64, 3)])
-def test_cnn_and_resnet_take_any_image_size_and_channels(shape):
+def test_every_image_model_takes_any_image_size_and_channels(shape):
     import numpy as np
 
-    from zoo import create_model
+    from zoo import create_model, get_model_spec, list_models
 
-    for name in ("cnn", "resnet"):
+    image_models = [name for name in list_models() if get_model_spec(name).layout == "image"]
+    assert {"cnn", "resnet", "lenet5", "alexnet", "vgg", "inception", "densenet"} <= set(
+        image_models
+    )
+    for name in image_models:
         model = create_model(name, input_shape=shape, num_outputs=4, task="classification")
         outputs = model(np.zeros((2, *shape), np.float32), training=False)
         assert tuple(outputs.shape) == (2, 4) and np.isfinite(np.asarray(outputs)).all()

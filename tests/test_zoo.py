@@ -201,3 +201,42 @@ def test_transformer_block_rejects_inputs_of_the_wrong_width():
 def test_bad_shapes_and_hparams_raise_usage_errors(name, input_shape, hparams, message):
     with pytest.raises(UsageError, match=message):
         zoo.create_model(name, input_shape=input_shape, num_outputs=NUM_OUTPUTS, **hparams)
+
+
+def _layers(model, kind):
+    return [layer for layer in model.layers if isinstance(layer, kind)]
+
+
+def test_the_classic_networks_follow_their_papers():
+    shape = (28, 28, 1)
+    lenet = zoo.create_model("lenet5", input_shape=shape, num_outputs=10)
+    convolutions = _layers(lenet, keras.layers.Conv2D)
+    assert [(c.filters, c.kernel_size) for c in convolutions] == [(6, (5, 5)), (16, (5, 5))]
+    assert lenet.get_layer("c3").output.shape[1:3] == (10, 10)  # 14x14 -> 10x10, as in 1998
+    assert [d.units for d in _layers(lenet, keras.layers.Dense)] == [120, 84, 10]
+    assert len(_layers(lenet, keras.layers.AveragePooling2D)) == 2
+    modern = zoo.create_model(
+        "lenet5", input_shape=shape, num_outputs=10, activation="relu", pooling="max"
+    )
+    assert len(_layers(modern, keras.layers.MaxPooling2D)) == 2
+
+    alexnet = zoo.create_model("alexnet", input_shape=shape, num_outputs=10)
+    assert len(_layers(alexnet, keras.layers.Conv2D)) == 5
+    pools = _layers(alexnet, keras.layers.MaxPooling2D)
+    assert [(p.pool_size, p.strides) for p in pools] == [((3, 3), (2, 2))] * 3  # overlapping
+    assert len(_layers(alexnet, keras.layers.Dropout)) == 3
+
+    vgg = zoo.create_model("vgg", input_shape=(32, 32, 3), num_outputs=10)
+    convolutions = _layers(vgg, keras.layers.Conv2D)
+    assert len(convolutions) == 8 and {c.kernel_size for c in convolutions} == {(3, 3)}  # VGG-11
+
+    inception = zoo.create_model("inception", input_shape=shape, num_outputs=10)
+    modules = _layers(inception, keras.layers.Concatenate)
+    assert len(modules) == 4 and all(len(m.input) == 4 for m in modules)  # four branches each
+    kernels = {c.kernel_size for c in _layers(inception, keras.layers.Conv2D)}
+    assert {(1, 1), (3, 3), (5, 5)} <= kernels
+
+    densenet = zoo.create_model("densenet", input_shape=shape, num_outputs=10)
+    joins = _layers(densenet, keras.layers.Concatenate)
+    assert len(joins) == 12  # every layer of the three 4-layer blocks joins all earlier maps
+    assert [j.output.shape[-1] - j.input[0].shape[-1] for j in joins] == [12] * 12  # growth k
