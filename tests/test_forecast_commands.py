@@ -118,7 +118,10 @@ def _bad_files(folder):
     text.loc[7, "sales"] = "n/a?"
     gap = good.copy()
     gap.loc[30, "sales"] = np.nan
+    shuffled = good.copy()
+    shuffled.loc[[20, 21], "date"] = shuffled.loc[[21, 20], "date"].to_numpy()
     files = {
+        "shuffled": write_series(folder / "shuffled.csv", shuffled),
         "text": write_series(folder / "text.csv", text),
         "gap": write_series(folder / "gap.csv", gap),
         "good": write_series(folder / "good.csv", good),
@@ -145,6 +148,10 @@ def _bad_files(folder):
             ["--dataset", f"forecast:{files['good']}", *target, "--data-opt", "season=12,window=8"],
             "season=12 is longer than the window (8)",
         ),
+        "dates out of order": (
+            ["--dataset", f"forecast:{files['shuffled']}", *target],
+            "line 23: date '2001-09-01' does not come after '2001-10-01'",
+        ),
         "image model": (
             ["--model", "cnn", "--dataset", f"forecast:{files['good']}", *target],
             "cannot feed a model that expects images",
@@ -153,7 +160,7 @@ def _bad_files(folder):
 
 
 CASES = ["non-numeric target", "gap", "window too long", "empty", "missing target", "no target",
-         "season beyond window", "image model"]  # fmt: skip
+         "season beyond window", "dates out of order", "image model"]  # fmt: skip
 
 
 @pytest.mark.parametrize("case", CASES)
