@@ -180,12 +180,16 @@ def test_bad_forecast_input_exits_2_with_one_line_and_writes_nothing(
     assert list(work.iterdir()) == []  # no checkpoints/ folder, no run folder
 
 
-def test_predict_refuses_a_file_shorter_than_the_window(forecast_run, capsys):
+def test_predict_refuses_a_file_shorter_than_the_window_or_without_the_target(forecast_run, capsys):
     folder, path, run_dir = forecast_run
     short = write_series(folder / "short.csv", pd.read_csv(path).iloc[:5])
     assert predict.main(["--run-dir", str(run_dir), short]) == 2
     err = capsys.readouterr().err
     assert f"has 5 rows; a forecast needs the last {WINDOW}" in err and err.count("\n") == 1
+    renamed = write_series(folder / "renamed.csv", pd.read_csv(path).rename(columns={"sales": "x"}))
+    assert predict.main(["--run-dir", str(run_dir), renamed]) == 2
+    err = capsys.readouterr().err
+    assert "no target column 'sales'" in err and "give a file like the training one" in err
 
 
 TINY = {

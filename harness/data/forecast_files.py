@@ -32,7 +32,8 @@ class SeriesTable:
     date_column: str | None
 
 
-def read_table(path: str, *, target: str | None, inputs="all", date="auto") -> SeriesTable:
+def read_table(path: str, *, target: str | None, inputs="all", date="auto",
+               missing_target="name it with --target COLUMN") -> SeriesTable:  # fmt: skip
     """Reads and checks a forecasting CSV file.
 
     Args:
@@ -42,6 +43,7 @@ def read_table(path: str, *, target: str | None, inputs="all", date="auto") -> S
             column names.
         date: "auto" (a column named like a date, else the first text column that reads as
             dates), "none", or a column name.
+        missing_target: what the message advises when the target column is missing.
 
     Raises:
         UsageError: a missing or empty file, a missing or non-numeric target, a gap, bad dates.
@@ -55,7 +57,7 @@ def read_table(path: str, *, target: str | None, inputs="all", date="auto") -> S
     if target not in table.columns:
         raise UsageError(
             f"forecast file {path} has no target column {target!r} (columns: "
-            f"{_column_list(table)}); name it with --target COLUMN"
+            f"{_column_list(table)}); {missing_target}"
         )
     date_column = _date_column(table, date, target, path)
     dates = _dates(table[date_column], path, date_column) if date_column else None

@@ -45,6 +45,7 @@ def read_forecast_inputs(paths, run: dict) -> tuple:
             target=stats["target"],
             inputs=stats["columns"][1:] or "none",
             date=stats.get("date") or "none",
+            missing_target="the run forecasts it: give a file like the training one",
         )
         if len(table.values) < window:
             raise UsageError(
