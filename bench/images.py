@@ -132,7 +132,8 @@ def table_lines(rows: dict) -> list[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=list(MODELS))
+    # `--models` with no name reruns the reference alone, keeping the rows already measured.
+    parser.add_argument("--models", nargs="*", default=list(MODELS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--out", default=str(IMAGES_JSON))
     args = parser.parse_args(argv)
