@@ -57,6 +57,8 @@ def test_list_models_says_what_each_recipe_turns_on(capsys):
     assert "warmup-cosine" in mlp and "augmentation" in mlp and "label smoothing 0.1" in mlp
     lstm = next(line for line in out.splitlines() if line.startswith("lstm "))
     assert "augmentation" not in lstm and "label smoothing" not in lstm
+    vgg = next(line for line in out.splitlines() if line.startswith("vgg "))
+    assert "800 updates (at most 40 epochs)" in vgg  # the epochs adapt to the training size
 
 
 @pytest.mark.parametrize(

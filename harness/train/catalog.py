@@ -27,7 +27,10 @@ def recipe_line(recipe) -> str:
     batch = f"batch {recipe.batch_size}"
     if recipe.batch_share:  # zoo.Recipe.batch_share: the batch adapts to the training size
         batch = f"batch {recipe.batch_share:g} of the training set (at most {recipe.batch_size})"
-    parts = [f"{recipe.optimizer} lr={recipe.lr:g} {recipe.schedule} {recipe.epochs} epochs", batch]
+    epochs = f"{recipe.epochs} epochs"
+    if recipe.step_budget:  # zoo.Recipe.step_budget: fewer epochs of a larger training set
+        epochs = f"{recipe.step_budget} updates (at most {recipe.epochs} epochs)"
+    parts = [f"{recipe.optimizer} lr={recipe.lr:g} {recipe.schedule} {epochs}", batch]
     parts += [f"monitor {recipe.monitor}"] if recipe.monitor else []
     parts += ["augmentation"] if recipe.augment else []
     parts += [f"label smoothing {recipe.label_smoothing:g}"] if recipe.label_smoothing else []
