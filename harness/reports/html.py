@@ -24,11 +24,13 @@ FIGURES = {
     "worst_errors.png": "The most confident errors",
     "predictions.png": "Predicted and true values",
     "residuals.png": "Residuals",
+    "forecast.png": "Forecasts against the naive baselines",
     "training_curves.png": "Training curves, the evaluated checkpoint marked",
 }
 TABLES = {
     "classification_report.csv": "Classification report",
     "regression_report.csv": "Regression report",
+    "forecast_baselines.csv": "Naive forecast baselines",
 }
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
