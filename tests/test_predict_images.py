@@ -117,3 +117,13 @@ def test_reports_carry_the_folder_names_and_the_test_images(image_run):
     assert list(matrix.columns) == ["circle", "square", "triangle"] and matrix.to_numpy().sum() == 7
     data = load_eval_data(json.loads((run_dir / "run.json").read_text()), split="test")
     assert data.x.shape == (7, 12, 12, 1) and data.class_names == ["circle", "square", "triangle"]
+
+
+def test_without_out_the_csv_goes_into_the_run_folder(image_run, capsys):
+    folder, run_dir = image_run
+    photo = save(folder / "new" / "three.png", pattern(0, size=(12, 12), seed=97))
+    assert predict.main(["--run-dir", str(run_dir), str(photo)]) == 0
+    kept = run_dir / "predictions" / "three.csv"
+    assert f"predictions: {kept}" in capsys.readouterr().out
+    table = pd.read_csv(kept)
+    assert list(table["input"]) == [str(photo)] and table["predicted"].notna().all()

@@ -107,7 +107,12 @@ def build_predict_parser() -> OneLineParser:
     )
     parser.add_argument("--run-dir", required=True, metavar="DIR", help="the trained run folder")
     add_checkpoint_flag(parser)
-    parser.add_argument("--out", metavar="FILE", help="also write the predictions to this CSV file")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="the CSV file the predictions go to (default: RUN/predictions/<first input>.csv; "
+        "a forecast's: RUN/forecasts/<first input>.csv)",
+    )
     parser.add_argument(
         "--top-k",
         type=whole_number,

@@ -93,6 +93,24 @@ class PredictPlan:
     forecast: object = None  # a forecast run's predict_forecast.ForecastInputs
 
 
+def _default_out(run_dir, inputs, folder: str) -> str | None:
+    """RUN/<folder>/<first input>.csv; None, with a line saying so, where the run folder cannot
+    be written (a read-only run still predicts: the table is printed)."""
+    from pathlib import Path
+
+    from harness.errors import FileSystemError
+    from harness.evaluate.predict_forecast import default_out
+    from harness.runs import check_writable
+
+    out = default_out(run_dir, inputs, folder=folder)
+    try:
+        check_writable(Path(out).parent)
+    except FileSystemError:
+        print(f"note: {run_dir} cannot be written, so no CSV is kept; --out FILE writes one")
+        return None
+    return out
+
+
 def plan_prediction(args, which: str) -> PredictPlan:
     """Reads run.json and every input file, so that bad input fails before the slow part.
 
@@ -108,17 +126,16 @@ def plan_prediction(args, which: str) -> PredictPlan:
     if args.top_k < 1:
         raise UsageError(f"--top-k must be 1 or more, got {args.top_k}")
     if run["data"]["normalization"].get("method") == "forecast":
-        from harness.evaluate.predict_forecast import default_out, read_forecast_inputs
+        from harness.evaluate.predict_forecast import read_forecast_inputs
 
         names, x, forecast = read_forecast_inputs(args.inputs, run)
-        out = args.out or default_out(args.run_dir, args.inputs)
+        out = args.out or _default_out(args.run_dir, args.inputs, "forecasts")
         return PredictPlan(
             args.run_dir, which, run, names, x, out, args.batch_size, forecast=forecast
         )
     names, x, notes = read_inputs(args.inputs, run, invert=args.invert)
-    return PredictPlan(
-        args.run_dir, which, run, names, x, args.out, args.batch_size, args.top_k, notes
-    )
+    out = args.out or _default_out(args.run_dir, args.inputs, "predictions")
+    return PredictPlan(args.run_dir, which, run, names, x, out, args.batch_size, args.top_k, notes)
 
 
 def run_prediction(plan: PredictPlan) -> int:

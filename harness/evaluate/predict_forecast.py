@@ -89,9 +89,9 @@ def forecast_table(inputs: ForecastInputs, outputs, stats: dict) -> pd.DataFrame
     return pd.DataFrame(columns)
 
 
-def default_out(run_dir, paths) -> str:
-    """RUN/forecasts/<first input's name>.csv: beside the run's reports, never over the input."""
-    return str(Path(run_dir) / "forecasts" / f"{Path(str(paths[0])).stem}.csv")
+def default_out(run_dir, paths, folder="forecasts") -> str:
+    """RUN/<folder>/<first input's name>.csv: beside the run's reports, never over the input."""
+    return str(Path(run_dir) / folder / f"{Path(str(paths[0])).stem}.csv")
 
 
 def print_forecast(table: pd.DataFrame) -> None:
