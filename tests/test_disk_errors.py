@@ -75,6 +75,7 @@ def test_a_full_disk_is_one_line_and_the_last_checkpoint_stays_valid_and_selecte
     """A 30-37-line traceback with exit 1 before (ResourceExhaustedError at the write)."""
     mount_tmpfs(mounted, "3m")  # two checkpoints of this mlp fit, the third does not
     args = ["--model", "mlp", "--set", "widths=256,256", "--epochs", "6", "--run-dir", "run"]
+    args += ["--save-every", "epoch"]
     code, _, err = run("train.py", *args, cwd=mounted)
     assert_filesystem_line(
         code,

@@ -94,6 +94,7 @@ def test_clip_norm_bounds_the_global_norm_of_every_update(tmp_path):
         run_dir,
         *("--batch-size", 4096, "--optimizer", "sgd", "--schedule", "constant", "--lr", lr),
         *("--clip-norm", clip_norm, "--epochs", epochs, "--keep-last", epochs),
+        *("--save-every", "epoch"),
     )
     names = [entry["name"] for entry in manifest_entries(run_dir)]
     assert names == [f"ckpt-{epoch}" for epoch in range(1, epochs + 1)]

@@ -31,6 +31,8 @@ def test_a_killed_series_run_resumes_bit_identical(tmp_path):
         str(EPOCHS),
         "--seed",
         "4",
+        "--save-every",
+        "epoch",  # history rows on disk epoch by epoch, for the kill below to wait on
     ]
     assert train.main([*argv, "--run-dir", str(tmp_path / "straight")]) == 0
 

@@ -13,7 +13,10 @@ import io
 import random
 import re
 import signal
+import subprocess
+import sys
 import time
+import zipfile
 
 import pytest
 
@@ -25,6 +28,7 @@ from tests.checkpoint_tools import (
     checkpoint_tensors,
     read_summary,
 )
+from tests.conftest import REPO_ROOT
 from tests.process_tools import RESUMED, Trainer, history_epochs, manifest_entries
 
 pytestmark = pytest.mark.timeout(420)
@@ -161,3 +165,28 @@ def test_sigterm_to_one_of_two_workers_saves_on_both_at_one_step_and_resume_cont
     assert wait_all(workers) == [0, 0], read(tmp_path / "second", "err-0.txt")[-2000:]
     assert f"resumed from {lines[0].group(4)}" in read(tmp_path / "second", "out-0.txt")
     assert history_epochs(run_dir) == [1, 2, 3]
+
+
+def test_sigterm_to_an_export_leaves_the_old_file_or_the_whole_new_one(tmp_path):
+    """Whenever SIGTERM lands (TensorFlow's import, the restore, the write), the command exits
+    143 with one line, or 0 if it was done, and --out holds the old bytes or a whole .keras."""
+    run_dir = tmp_path / "run"
+    assert train.main([*ARGV[:-4], "--epochs", "1", "--run-dir", str(run_dir)]) == 0
+    target = tmp_path / "model.keras"
+    target.write_bytes(b"the old file")
+    command = [sys.executable, "-m", "harness.checkpoints", "export", str(run_dir)]
+    export = subprocess.Popen(
+        [*command, "--out", str(target)],
+        cwd=REPO_ROOT,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    time.sleep(random.uniform(2.0, 8.0))  # after start-up, which the default handler ends
+    export.send_signal(signal.SIGTERM)
+    code, err = export.wait(timeout=120), export.stderr.read()
+    assert code in (0, 143), err
+    if code == 143:
+        assert err.strip().splitlines() == ["interrupted; nothing is left half-written"], err
+    assert target.read_bytes() == b"the old file" or zipfile.is_zipfile(target)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model.keras", "run"]

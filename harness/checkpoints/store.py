@@ -11,6 +11,7 @@ retention rewrites TensorFlow's own `checkpoint` state file to list what is kept
 import contextlib
 import copy
 import math
+import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -149,7 +150,13 @@ class CheckpointStore:
         self._saves += 1
         if self._saves <= EAGER_SAVES:
             _ = self.checkpoint.save_counter  # see _compiled_write
-            self.checkpoint.write(str(prefix))
+            try:
+                self.checkpoint.write(str(prefix))
+            except tf.errors.OpError as error:
+                # An eager op's message ends in " [Op:SaveV2]"; without it, it reads as the
+                # traced write's does, which `harness.errors.filesystem_error` understands.
+                message = re.sub(r"\s*\[Op:\w+\]\s*$", "", error.message)
+                raise type(error)(error.node_def, error.op, message) from None
         else:
             self._compiled_write(tf)(tf.constant(str(prefix)))
 
@@ -224,6 +231,11 @@ class CheckpointStore:
         """The newest recorded entry, or None."""
         entry = self._manifest.latest()
         return dict(entry) if entry else None
+
+    def ranked_best(self) -> list[dict]:
+        """The recorded epoch entries that have the monitor value, best first (not copies: read
+        them, do not change them)."""
+        return rank_best(self._manifest.checkpoints, self.policy)
 
     def best(self) -> dict | None:
         """The best entry by the store's policy, or None if none has the monitor value."""

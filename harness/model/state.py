@@ -49,7 +49,7 @@ class TrainingState:
         # The training metrics' accumulators, flattened, mid-epoch; empty at an epoch's end
         # (Keras resets them as the next epoch begins). Its length depends on the metrics.
         self.epoch_metrics = tf.Variable(
-            tf.zeros([0], tf.float64),
+            tf.zeros([0], tf.float32),  # the metrics' own dtype: copies are exact
             shape=tf.TensorShape([None]),
             trainable=False,
             name="epoch_metrics",
@@ -97,7 +97,7 @@ class TrainingState:
         """Copies the training metrics' accumulators in (mid-epoch) or empties the copy."""
         import numpy as np
 
-        values = [np.ravel(v.numpy()).astype(np.float64) for v in model.metrics_variables]
+        values = [np.ravel(v.numpy()).astype(np.float32) for v in model.metrics_variables]
         self.epoch_metrics.assign(np.concatenate(values) if mid_epoch and values else [])
 
     def add_metrics(self, model) -> bool:

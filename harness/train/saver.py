@@ -155,7 +155,8 @@ class CheckpointSaver(keras.callbacks.Callback):
         entry = {"name": f"ckpt-{step}", "epoch": epoch, "step": step, "kind": "epoch"}
         entry["metrics"] = metrics
         held = [held for held, _ in self.held_best]
-        ranked = rank_best([*self.store.entries(), *held, entry], policy)[: policy.keep_best]
+        recorded = self.store.ranked_best()[: policy.keep_best]  # older than any held one
+        ranked = rank_best([*recorded, *held, entry], policy)[: policy.keep_best]
         names = {kept["name"] for kept in ranked}
         if entry["name"] not in names:
             return
