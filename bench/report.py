@@ -78,9 +78,17 @@ def checkpoint_lines(checkpoint: dict) -> list[str]:
             f"{pair('keras_h5'):<11}{'':16}{restore['store']['p50_s'] * 1e3:>6.0f}"
             f"{restore['raw_tf']['p50_s'] * 1e3:>7.0f}{restore['keras_h5']['p50_s'] * 1e3:>6.0f}"
         )
-    for name, run in checkpoint.get("default_runs", {}).items():
+    runs = [
+        (f"default {name} run", run) for name, run in checkpoint.get("default_runs", {}).items()
+    ]
+    runs += [
+        (f"{name} run, --save-every epoch", run)
+        for name, run in checkpoint.get("save_every_epoch", {}).items()
+    ]
+    for title, run in runs:
         lines.append(
-            f"default {name} run: {run['epochs']} epochs, {run['wall_seconds']:.1f} s, "
+            f"{title}: {run['epochs']} epochs, {run.get('saves', '?')} saves, "
+            f"{run['wall_seconds']:.1f} s, "
             f"checkpoint+history {run['bookkeeping_seconds']:.2f} s = share "
             f"{run['share_of_training_time']:.3f} "
             f"(checkpoint alone {run['checkpoint_only_share']:.3f})"
@@ -92,6 +100,20 @@ def checkpoint_lines(checkpoint: dict) -> list[str]:
                 f"{stage['later_p50_ms']:5.2f} ms; share {stage['share_of_run']:.4f}"
             )
     return lines
+
+
+def interrupt_lines(interrupts: dict) -> list[str]:
+    """SIGTERM-to-exit and the training a SIGKILL loses (bench/interrupts.py)."""
+    if "sigterm_to_exit_s" not in interrupts:
+        return []
+    term, lost = interrupts["sigterm_to_exit_s"], interrupts["sigkill_lost_training_s"]
+    codes = sorted({sample["exit_code"] for sample in interrupts["sigterm_samples"]})
+    return [
+        f"SIGTERM to exit: p50 {term['p50']:.2f} s, max {term['max']:.2f} s over "
+        f"{len(interrupts['sigterm_samples'])} signals (exit codes {codes})",
+        f"SIGKILL, training lost: p50 {lost['p50']:.1f} s, max {lost['max']:.1f} s over "
+        f"{len(interrupts['sigkill_samples'])} kills",
+    ]
 
 
 def quality_lines(quality: dict) -> list[str]:
@@ -166,6 +188,7 @@ def print_table(results: dict) -> None:
     lines += training_lines(results.get("training", {}))
     lines += quality_lines(results.get("time_to_accuracy", {}))
     lines += ["", "== 3. Checkpoints =="] + checkpoint_lines(results.get("checkpoint", {}))
+    lines += interrupt_lines(results.get("interrupts", {}))
     lines += later_lines(results)
     lines += ucr_lines(results.get("ucr", {}))
     lines += ["", "== Targets =="]
