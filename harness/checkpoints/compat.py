@@ -19,6 +19,28 @@ _VALUE_ATTRIBUTE = "VARIABLE_VALUE"
 # Created by tf.train.Checkpoint on its first save; a fresh root has none yet.
 _IGNORED = {"save_counter"}
 _NAMES_SHOWN = 3
+# Children of the root that the checkpoint format gained after checkpoints had been written:
+# `TrainingState.epoch_metrics` (the training metrics' sums mid-epoch, 2026-12-01). A checkpoint
+# from before has none; it was written at an epoch's end or lost its epoch's metrics anyway, so
+# it restores as if the variable were empty, which is its value between epochs.
+ADDED_LATER = ("epoch_metrics",)
+
+
+def root_for(checkpoint, prefix: str):
+    """`checkpoint`, or, for a checkpoint at `prefix` that predates children of ADDED_LATER, a
+    root without them (emptied), so that runs trained before keep resuming and evaluating."""
+    import tensorflow as tf
+
+    reader = tf.train.load_checkpoint(prefix)
+    saved = {name.split("/")[0] for name in reader.get_variable_to_shape_map()}
+    live = tf.train.TrackableView.children(checkpoint)
+    missing = [name for name in ADDED_LATER if name in live and name not in saved]
+    if not missing:
+        return checkpoint
+    for name in missing:
+        live[name].assign(tf.zeros([0], live[name].dtype))
+    kept = {name: child for name, child in live.items() if name not in {*missing, *_IGNORED}}
+    return tf.train.Checkpoint(**kept)
 
 
 def check_fits(checkpoint, prefix: str, name: str) -> None:

@@ -10,7 +10,7 @@ as it was, the checkpoint is damaged. The lock is on the folder, so a reader nee
 permission.
 """
 
-from harness.checkpoints.compat import check_fits
+from harness.checkpoints.compat import check_fits, root_for
 from harness.checkpoints.integrity import checkpoint_prefix, damage
 from harness.checkpoints.lock import checkpoint_files_held
 from harness.checkpoints.manifest import CKPT_DIR, TAGS, Manifest, candidates
@@ -87,6 +87,7 @@ def _restore(checkpoint, source: Manifest, entry: dict) -> None:
 
     prefix = str(checkpoint_prefix(source.run_dir, entry))
     try:
+        checkpoint = root_for(checkpoint, prefix)
         check_fits(checkpoint, prefix, entry["name"])
         status = checkpoint.restore(prefix)
     except tf.errors.OpError as error:
