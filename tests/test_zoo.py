@@ -232,11 +232,11 @@ def test_the_classic_networks_follow_their_papers():
 
     inception = zoo.create_model("inception", input_shape=shape, num_outputs=10)
     modules = _layers(inception, keras.layers.Concatenate)
-    assert len(modules) == 4 and all(len(m.input) == 4 for m in modules)  # four branches each
+    assert len(modules) == 3 and all(len(m.input) == 4 for m in modules)  # four branches each
     kernels = {c.kernel_size for c in _layers(inception, keras.layers.Conv2D)}
     assert {(1, 1), (3, 3), (5, 5)} <= kernels
 
     densenet = zoo.create_model("densenet", input_shape=shape, num_outputs=10)
     joins = _layers(densenet, keras.layers.Concatenate)
-    assert len(joins) == 12  # every layer of the three 4-layer blocks joins all earlier maps
-    assert [j.output.shape[-1] - j.input[0].shape[-1] for j in joins] == [12] * 12  # growth k
+    assert len(joins) == 9  # every layer of the three 3-layer blocks joins all earlier maps
+    assert [j.output.shape[-1] - j.input[0].shape[-1] for j in joins] == [12] * 9  # growth k

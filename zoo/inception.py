@@ -7,7 +7,10 @@ a quarter of a module's channels from the 1x1 branch, half from the 3x3 branch, 
 from the 5x5 and pool branches, with the 3x3 reduction at three quarters and the 5x5 reduction
 at half of its branch. Here a stem convolution is followed by stages of modules, a max pooling
 between stages, global average pooling and dropout 0.4, as in the paper; BatchNorm after each
-convolution is GoogLeNet's second version (Ioffe and Szegedy, 2015).
+convolution is GoogLeNet's second version (Ioffe and Szegedy, 2015). The default, one module of
+64 channels at half the input's size and two of 128 at a quarter, is GoogLeNet's 2-5-2 stages
+in miniature; two modules in the first stage took a default run on 3,600 28x28 images past 90 s
+on two cores.
 """
 
 from zoo.heads import check_rank, check_rate, finish_model, halvings_that_fit
@@ -51,7 +54,7 @@ def inception(
     num_outputs,
     task="classification",
     stem_filters=32,
-    modules_per_stage=(2, 2),
+    modules_per_stage=(1, 2),
     filters=(64, 128),
     dropout_rate=0.4,
     batch_norm=True,
