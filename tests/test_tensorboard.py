@@ -101,3 +101,15 @@ def test_a_negative_histogram_frequency_is_refused_before_anything_is_written(tm
         "error: --tensorboard N takes N >= 0 (histograms every N epochs), got -1"
     ]
     assert not run_dir.exists()
+
+
+def test_tensorboard_can_be_turned_on_when_resuming_a_run_without_it(tmp_path):
+    run_dir = tmp_path / "run"
+    train_run(run_dir, "--model", "mlp", "--set", "widths=8", "--epochs", 1)
+    assert not (run_dir / "tensorboard").exists()
+    code, _, stderr = run_script(
+        "train.py", "--run-dir", run_dir, "--resume", "--epochs", 2, "--tensorboard"
+    )
+    assert code == 0, stderr[-5:]
+    train_events = _read(next((run_dir / "tensorboard").glob("train*")))
+    assert _steps(train_events["epoch_loss"]) == [1]  # the resumed epoch only, 0-based

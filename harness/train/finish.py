@@ -34,7 +34,7 @@ def finish_run(
     summary = _summary(prepared, model, outcome, test_metrics, train_seconds, result)
     if distribution.is_chief:
         write_json_atomic(run_dir / "summary.json", summary)
-        _plot_curves(run_dir)
+        _plot_curves(run_dir, summary)
         print_summary(summary, run_dir)
     else:
         print(f"{distribution.describe()}: done; the chief wrote {run_dir}", flush=True)
@@ -90,11 +90,18 @@ def _read_history(run_dir: Path) -> pd.DataFrame:
     )
 
 
-def _plot_curves(run_dir: Path) -> None:
+def _plot_curves(run_dir: Path, summary: dict) -> None:
     from harness.reports.curves import plot_training_curves
 
     if (run_dir / "history.csv").exists():
-        plot_training_curves(run_dir / "history.csv", run_dir / "training_curves.png")
+        # The best epoch of the run's monitor and the result checkpoint are marked.
+        selected = (summary["result_epoch"], f"result {summary['result_checkpoint']}")
+        plot_training_curves(
+            run_dir / "history.csv",
+            run_dir / "training_curves.png",
+            monitor=summary["monitor"],
+            selected=selected,
+        )
 
 
 def print_summary(summary: dict, run_dir: Path) -> None:

@@ -22,8 +22,11 @@ RESUME_RUNTIME_FIELDS = (
     "async_save",
     "steps_per_execution",
     "save_every",
+    "tensorboard",
     "run_dir",
 )
+# Of those, the ones a resume keeps from run.json unless typed again: the run's own policy.
+RESUME_KEPT_UNLESS_TYPED = ("save_every", "tensorboard")
 
 
 @dataclasses.dataclass
@@ -173,12 +176,13 @@ def resume_config(given: TrainConfig, typed, saved: TrainConfig | None = None) -
             raise UsageError(
                 f"{flag_of(name)} {_shown(getattr(given, name))}: the run in {given.run_dir} "
                 f"was recorded with {_shown(getattr(saved, name))}, and --resume continues it "
-                "as recorded (only --epochs, --device, --strategy, --async-save, --save-every "
-                "and --steps-per-execution may change); use --overwrite to start afresh"
+                "as recorded (only --epochs, --device, --strategy, --async-save, --save-every, "
+                "--tensorboard and --steps-per-execution may change); use --overwrite to start "
+                "afresh"
             )
     changes = {name: getattr(given, name) for name in RESUME_RUNTIME_FIELDS}
-    if "save_every" not in typed:
-        changes["save_every"] = saved.save_every  # the run's own policy unless a new one is typed
+    for name in set(RESUME_KEPT_UNLESS_TYPED) - set(typed):
+        changes[name] = getattr(saved, name)  # the run's own policy unless a new one is typed
     if given.epochs is not None and given.epochs != saved.epochs:
         changes["epochs"] = given.epochs
         if saved.schedule not in LENGTH_FREE_SCHEDULES:
