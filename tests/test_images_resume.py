@@ -33,6 +33,8 @@ def test_a_killed_image_run_resumes_bit_identical(storage, tmp_path):
         str(EPOCHS),
         "--seed",
         "3",
+        "--save-every",
+        "epoch",  # a checkpoint each epoch, so that the kill lands between two of them
     ]
     assert train.main([*argv, "--run-dir", str(tmp_path / "straight")]) == 0
 

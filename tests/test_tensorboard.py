@@ -44,7 +44,12 @@ def resumed_run(tmp_path_factory):
     would change tags.)"""
     run_dir = tmp_path_factory.mktemp("tensorboard") / "run"
     flags = ["--model", "mlp", "--set", "widths=16", "--batch-size", 32]
-    train_run(run_dir, *flags, "--epochs", 2, "--tensorboard", 1)
+    # Both in fresh processes: in a test worker that built models before, the first run's
+    # layers would be named dense_251, ... and the resumed run's dense, ...
+    code, _, stderr = run_script(
+        "train.py", *flags, "--epochs", 2, "--tensorboard", 1, "--run-dir", run_dir
+    )
+    assert code == 0, stderr[-5:]
     code, _, stderr = run_script("train.py", "--run-dir", run_dir, "--resume", "--epochs", 4)
     assert code == 0, stderr[-5:]
     return run_dir
