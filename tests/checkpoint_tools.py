@@ -85,3 +85,25 @@ def data_file(run_dir, name: str):
     shards = list((run_dir / "ckpt").glob(f"{name}.data-*"))
     assert shards, f"no data file for {name}"
     return max(shards, key=lambda path: path.stat().st_size)
+
+
+def kill_resume_and_compare(argv, tmp_path, *, epochs: int):
+    """Trains `argv` straight, then again killed with SIGKILL once two history rows are written
+    and resumed in a new process; asserts the resumed run ends bit-identical to the straight one,
+    with every history row once. Returns the killed run's folder."""
+    import train
+    from tests.process_tools import Trainer, history_epochs
+
+    assert train.main([*argv, "--run-dir", str(tmp_path / "straight")]) == 0
+    run_dir = tmp_path / "killed"
+    first = Trainer([*argv, "--run-dir", run_dir], log_dir=tmp_path, name="first")
+    first.wait_until(lambda: len(history_epochs(run_dir)) >= 2)
+    first.kill()
+    assert len(history_epochs(run_dir)) < epochs
+    second = Trainer(["--resume", "--run-dir", run_dir], log_dir=tmp_path, name="second")
+    assert second.process.wait(timeout=240) == 0, second.logs()
+
+    assert second.resumed_from() is not None
+    assert_same_state(checkpoint_tensors(tmp_path / "straight"), checkpoint_tensors(run_dir))
+    assert_same_history(run_dir, tmp_path / "straight")
+    return run_dir

@@ -4,10 +4,8 @@ streamed from the files batch by batch (a memory budget below the decoded size).
 
 import pytest
 
-import train
-from tests.checkpoint_tools import assert_same_history, assert_same_state, checkpoint_tensors
+from tests.checkpoint_tools import kill_resume_and_compare
 from tests.image_tools import write_folder
-from tests.process_tools import Trainer, history_epochs
 
 pytestmark = pytest.mark.timeout(300)
 EPOCHS = 4
@@ -36,17 +34,5 @@ def test_a_killed_image_run_resumes_bit_identical(storage, tmp_path):
         "--save-every",
         "epoch",  # a checkpoint each epoch, so that the kill lands between two of them
     ]
-    assert train.main([*argv, "--run-dir", str(tmp_path / "straight")]) == 0
-
-    run_dir = tmp_path / "killed"
-    first = Trainer([*argv, "--run-dir", run_dir], log_dir=tmp_path, name="first")
-    first.wait_until(lambda: len(history_epochs(run_dir)) >= 2)
-    first.kill()
-    assert len(history_epochs(run_dir)) < EPOCHS
-    second = Trainer(["--resume", "--run-dir", run_dir], log_dir=tmp_path, name="second")
-    assert second.process.wait(timeout=240) == 0, second.logs()
-
-    assert second.resumed_from() is not None
+    run_dir = kill_resume_and_compare(argv, tmp_path, epochs=EPOCHS)
     assert storage in (run_dir / "run.json").read_text()
-    assert_same_state(checkpoint_tensors(tmp_path / "straight"), checkpoint_tensors(run_dir))
-    assert_same_history(run_dir, tmp_path / "straight")
