@@ -77,28 +77,43 @@ class TrainingState:
         ]
 
     def snapshot(self) -> list:
-        """A copy in memory of every checkpointed value, to be written later by `swapped_in`."""
-        return [variable.numpy() for variable in self.variables()]
+        """A copy in memory of every checkpointed value, to be written later by `swapped_in`.
+
+        Each value is TensorFlow's own read of the variable, which shares the variable's buffer
+        until the next update writes it: TensorFlow copies a buffer that a tensor still holds
+        before updating it (copy on write), so the tensor keeps the values of now. This costs a
+        read per variable, where converting every value to NumPy copied them all at once.
+        """
+        return [variable.value() for variable in self._tf_variables()]
 
     @contextlib.contextmanager
     def swapped_in(self, snapshot: list):
         """Holds the values of `snapshot` in the variables for the block, then the live ones."""
-        variables = self.variables()
-        live = [variable.numpy() for variable in variables]
+        variables = self._tf_variables()
+        live = [variable.value() for variable in variables]  # shared buffers, as in snapshot
         for variable, value in zip(variables, snapshot):
-            variable.assign(value)
+            variable.assign(value, read_value=False)
         try:
             yield
         finally:
             for variable, value in zip(variables, live):
-                variable.assign(value)
+                variable.assign(value, read_value=False)
+
+    def _tf_variables(self) -> list:
+        """`variables()` as TensorFlow variables (a Keras variable wraps one, `.value`)."""
+        import keras
+
+        return [v.value if isinstance(v, keras.Variable) else v for v in self.variables()]
 
     def capture_metrics(self, model, *, mid_epoch: bool) -> None:
         """Copies the training metrics' accumulators in (mid-epoch) or empties the copy."""
         import numpy as np
 
+        if not mid_epoch:  # an epoch's end: Keras resets the accumulators as the next begins
+            self.epoch_metrics.assign([])
+            return
         values = [np.ravel(v.numpy()).astype(np.float32) for v in model.metrics_variables]
-        self.epoch_metrics.assign(np.concatenate(values) if mid_epoch and values else [])
+        self.epoch_metrics.assign(np.concatenate(values) if values else [])
 
     def add_metrics(self, model) -> bool:
         """Adds restored accumulators into the training metrics after the resumed epoch's first

@@ -31,12 +31,14 @@ class HistoryWriter(keras.callbacks.Callback):
     after a resume (`truncate_history` does that here).
     """
 
-    def __init__(self, path):
+    def __init__(self, path, learning_rate=None):
+        """`learning_rate`: a function of no arguments returning the rate at the current step
+        (`BoundedExecutions.learning_rate`); by default a traced reader of the optimizer's."""
         super().__init__()
         self.path = Path(path)
         self._started = None
         self._fields = None  # history.csv's columns, once known
-        self._learning_rate = None  # see learning_rate_reader
+        self._learning_rate = learning_rate  # see learning_rate_reader
         self._rows = []  # rows not yet on disk
 
     def on_train_begin(self, logs=None):

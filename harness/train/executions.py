@@ -12,6 +12,10 @@ the budget (a divisor, so that no call runs across an epoch's end).
 
 A signal is answered at the end of a call, and the progress bar moves once a call, so the budget
 bounds both (BENCHMARKS.md, section 3, measures it; section 1 the speed against whole epochs).
+
+Each train call also copies the optimizer's current learning rate into a variable, inside the
+traced loop: history.csv reads it after every epoch as one variable read, where evaluating a
+schedule on its own took a traced function of its own and a call into it per epoch.
 """
 
 import collections
@@ -45,7 +49,8 @@ class BoundedExecutions:
 
         self.model = model
         self.count = tf.Variable(1, dtype=tf.int32, trainable=False, name="steps_per_call")
-        model.train_function = self._looped(model.train_step)
+        self.rate = tf.Variable(0.0, dtype=tf.float32, trainable=False, name="rate_after_call")
+        model.train_function = self._looped(model.train_step, rate=self.rate)
         model.test_function = self._looped(model.test_step)
         model.steps_per_execution = 1
 
@@ -53,13 +58,18 @@ class BoundedExecutions:
         self.count.assign(steps)
         self.model.steps_per_execution = steps
 
-    def _looped(self, step_function):
+    def learning_rate(self) -> float:
+        """The rate the optimizer applies at its current step, as of the last train call's end
+        (what `harness.model.optimizers.learning_rate_reader` returns then)."""
+        return float(self.rate.numpy())
+
+    def _looped(self, step_function, rate=None):
         import tensorflow as tf
 
         one_step = tf.function(
             step_function, reduce_retracing=True, jit_compile=self.model.jit_compile
         )
-        count = self.count
+        count, optimizer = self.count, self.model.optimizer
 
         @tf.function
         def run_steps(iterator):
@@ -69,6 +79,8 @@ class BoundedExecutions:
                 if not batch.has_value():
                     break  # validation's last call may hold fewer batches than the count
                 logs = one_step(batch.get_value())
+            if rate is not None:
+                rate.assign(tf.cast(optimizer.learning_rate, tf.float32))
             return logs
 
         return run_steps

@@ -75,7 +75,10 @@ def fit_run(prepared, model, *, distribution=None, write_dir=None, stop=None) ->
         )
     early_stopping = _early_stopping(config)
     agree = distribution.agreed_sum if distribution.workers > 1 else None
-    callbacks = _callbacks(prepared, store, state, early_stopping, steps, write_dir, stop, agree)
+    rate = bounded.learning_rate if bounded is not None else None
+    callbacks = _callbacks(
+        prepared, store, state, early_stopping, steps, write_dir, stop, agree, rate=rate
+    )
     try:
         _fit_from(model, prepared, callbacks, start_step, steps, distribution, bounded)
     finally:
@@ -142,10 +145,12 @@ def _early_stopping(config):
     )
 
 
-def _callbacks(prepared, store, state, early_stopping, steps, write_dir, stop, agree) -> list:
+def _callbacks(
+    prepared, store, state, early_stopping, steps, write_dir, stop, agree, *, rate=None
+) -> list:
     config = prepared.config
     plateau = plateau_callback(config)
-    history, clock = HistoryWriter(write_dir / "history.csv"), StepClock()
+    history, clock = HistoryWriter(write_dir / "history.csv", learning_rate=rate), StepClock()
     # Order matters: see CheckpointSaver.
     callbacks = [
         clock,
