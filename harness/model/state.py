@@ -65,45 +65,41 @@ class TrainingState:
             epoch_metrics=self.epoch_metrics,
         )
 
-    def variables(self) -> list:
-        """Every variable the checkpoint holds but TensorFlow's own save counter."""
-        return [
-            *self.model.variables,
-            *self.optimizer.variables,
-            self.epoch,
-            self.step,
-            *self.callback_values.values(),
-            self.epoch_metrics,
-        ]
+    def snapshot(self, *, early_stopping=None, plateau=None, epoch: int, step: int) -> tuple:
+        """A copy in memory of every checkpointed value at the end of epoch `epoch` (the
+        callbacks' counters as they stand), to be written later by `swapped_in`.
 
-    def snapshot(self) -> list:
-        """A copy in memory of every checkpointed value, to be written later by `swapped_in`.
-
-        Each value is TensorFlow's own read of the variable, which shares the variable's buffer
-        until the next update writes it: TensorFlow copies a buffer that a tensor still holds
-        before updating it (copy on write), so the tensor keeps the values of now. This costs a
-        read per variable, where converting every value to NumPy copied them all at once.
+        Each model and optimizer value is TensorFlow's own read of the variable, which shares
+        the variable's buffer until the next update writes it: TensorFlow copies a buffer that a
+        tensor still holds before updating it (copy on write), so the tensor keeps the values of
+        now. That is a read per variable, where converting every value to NumPy copied them
+        all. The counters are held as Python numbers and assigned only when written.
         """
-        return [variable.value() for variable in self._tf_variables()]
+        values = [variable.value() for variable in self._trained_variables()]
+        counters = self._counter_values(early_stopping, plateau, epoch, step)
+        return values, [*counters, (self.epoch_metrics, [])]  # an epoch's end: no accumulators
 
     @contextlib.contextmanager
-    def swapped_in(self, snapshot: list):
+    def swapped_in(self, snapshot: tuple):
         """Holds the values of `snapshot` in the variables for the block, then the live ones."""
-        variables = self._tf_variables()
-        live = [variable.value() for variable in variables]  # shared buffers, as in snapshot
-        for variable, value in zip(variables, snapshot):
+        values, counters = snapshot
+        held = [*zip(self._trained_variables(), values), *counters]
+        live = [(variable, variable.value()) for variable, _ in held]  # shared buffers
+        for variable, value in held:
             variable.assign(value, read_value=False)
         try:
             yield
         finally:
-            for variable, value in zip(variables, live):
+            for variable, value in live:
                 variable.assign(value, read_value=False)
 
-    def _tf_variables(self) -> list:
-        """`variables()` as TensorFlow variables (a Keras variable wraps one, `.value`)."""
+    def _trained_variables(self) -> list:
+        """The model's and optimizer's variables, as TensorFlow variables (a Keras variable
+        wraps one, `.value`)."""
         import keras
 
-        return [v.value if isinstance(v, keras.Variable) else v for v in self.variables()]
+        variables = [*self.model.variables, *self.optimizer.variables]
+        return [v.value if isinstance(v, keras.Variable) else v for v in variables]
 
     def capture_metrics(self, model, *, mid_epoch: bool) -> None:
         """Copies the training metrics' accumulators in (mid-epoch) or empties the copy."""
@@ -139,13 +135,19 @@ class TrainingState:
     def capture(self, *, early_stopping=None, plateau=None, epoch=None, step=None) -> None:
         """Copies callback counters and progress into the tracked variables before a save."""
         with stage(COUNTERS):
-            for callback, attribute, name in _counters(early_stopping, plateau):
-                value = getattr(callback, attribute, None)
-                self.callback_values[name].assign(math.nan if value is None else float(value))
-            if epoch is not None:
-                self.epoch.assign(epoch)
-            if step is not None:
-                self.step.assign(step)
+            for variable, value in self._counter_values(early_stopping, plateau, epoch, step):
+                variable.assign(value)
+
+    def _counter_values(self, early_stopping, plateau, epoch, step) -> list:
+        """(variable, value) of each counter the callbacks given carry, and of epoch and step."""
+        values = []
+        for callback, attribute, name in _counters(early_stopping, plateau):
+            value = getattr(callback, attribute, None)
+            values.append((self.callback_values[name], math.nan if value is None else float(value)))
+        for variable, value in ((self.epoch, epoch), (self.step, step)):
+            if value is not None:
+                values.append((variable, value))
+        return values
 
     def counters(self, early_stopping=None, plateau=None):
         """(callback, attribute, variable name) of each counter the callbacks given carry."""

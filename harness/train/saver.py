@@ -160,9 +160,11 @@ class CheckpointSaver(keras.callbacks.Callback):
         names = {kept["name"] for kept in ranked}
         if entry["name"] not in names:
             return
-        self._capture(epoch, step, mid_epoch=False)
         self.held_best = [item for item in self.held_best if item[0]["name"] in names]
-        self.held_best.append((entry, self.state.snapshot()))
+        snapshot = self.state.snapshot(
+            early_stopping=self.early_stopping, plateau=self.plateau, epoch=epoch, step=step
+        )
+        self.held_best.append((entry, snapshot))
 
     def _capture(self, epoch: int, step: int, *, mid_epoch: bool) -> None:
         self.state.capture(
