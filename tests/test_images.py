@@ -164,7 +164,7 @@ def test_the_image_recipes_keep_their_number_of_updates_on_larger_sets():
     from harness.train.prepare import adapt_to_data
     from zoo import get_model_spec
 
-    for name, digits_epochs in (("cnn", 80), ("resnet", 60)):
+    for name, digits_epochs in (("cnn", 80), ("resnet", 40)):
         recipe = get_model_spec(name).recipe
         # The 1257 training digits the recipes were tuned on: 20 steps an epoch at batch 64.
         assert adapt_to_data(TrainConfig(model=name), recipe, 1257).epochs == digits_epochs

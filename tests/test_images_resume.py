@@ -2,6 +2,8 @@
 stopped, with every history row once, in both storage modes: decoded once into memory, and
 streamed from the files batch by batch (a memory budget below the decoded size)."""
 
+import json
+
 import pytest
 
 from tests.checkpoint_tools import kill_resume_and_compare
@@ -24,6 +26,8 @@ def test_a_killed_image_run_resumes_bit_identical(storage, tmp_path):
         "dense_units=8",  # dropout and augmentation: seed-generator states that carry over too
         "--dataset",
         f"images:{root}",
+        "--data-opt",
+        "flip=yes",  # every augmentation layer, the mirror and the contrast too
         *budget,
         "--batch-size",
         "8",
@@ -35,4 +39,6 @@ def test_a_killed_image_run_resumes_bit_identical(storage, tmp_path):
         "epoch",  # a checkpoint each epoch, so that the kill lands between two of them
     ]
     run_dir = kill_resume_and_compare(argv, tmp_path, epochs=EPOCHS)
-    assert storage in (run_dir / "run.json").read_text()
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["data"]["info"]["storage"] == storage
+    assert run["model"]["augmentations"] == ["flip", "translation", "rotation", "zoom", "contrast"]

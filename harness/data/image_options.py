@@ -3,6 +3,8 @@
 - `size=HxW`: the height and width every image is resized to (images:DIR).
 - `channels=1|3`: grey or colour (images:DIR).
 - `memory_mb=N`: the budget for keeping decoded images in memory (images:DIR).
+- `flip=yes|no`: whether --augment may mirror the images left to right (every image source;
+  default no: a mirrored digit or letter is no longer its class, a mirrored cat still is).
 - `image=HxW`, `HxWx1` or `HxWx3`: how the pixel columns of a csv:PATH table or the values of a
   .npz array make an image.
 """
@@ -15,12 +17,18 @@ from harness.errors import UsageError
 # files. 1 GB holds 300,000 28x28 grey images, or 80,000 32x32 colour ones.
 DEFAULT_MEMORY_MB = 1024
 MAX_SIDE = 4096
+FLIP_OPTION = {"flip": (str, "no", "yes: --augment also mirrors images left to right")}
 FOLDER_OPTIONS = {
     "size": (str, None, "HxW every image is resized to (default: the most common size)"),
     "channels": (int, None, "1 (grey) or 3 (colour); default grey if every file is grey"),
     "memory_mb": (float, DEFAULT_MEMORY_MB, "above this, images stream from the files"),
+    **FLIP_OPTION,
 }
-TABLE_OPTIONS = {"image": (str, None, "HxW, HxWx1 or HxWx3: pixel columns as an image")}
+TABLE_OPTIONS = {
+    "image": (str, None, "HxW, HxWx1 or HxWx3: pixel columns as an image"),
+    **FLIP_OPTION,
+}
+_YES, _NO = ("yes", "true", "1", "on"), ("no", "false", "0", "off")
 
 
 def check_names(options: dict, known: dict, what: str) -> dict:
@@ -64,6 +72,21 @@ def parse_memory(text) -> float:
     return value
 
 
+def wants_flip(options) -> bool:
+    """Whether the user's own images may be mirrored: `flip=yes` (or true, 1, on).
+
+    Raises:
+        UsageError: a value that is neither yes nor no.
+    """
+    text = str((options or {}).get("flip", "no")).strip().lower()
+    if text not in _YES + _NO:
+        raise UsageError(
+            f"option flip={text!r}: give flip=yes if a mirror image is still of its class "
+            "(photos of objects), flip=no if not (digits, letters)"
+        )
+    return text in _YES
+
+
 def parse_image_shape(text: str) -> tuple:
     """(height, width, channels) from "HxW" (grey), "HxWx1" or "HxWx3"."""
     parts = str(text).lower().split("x")
@@ -92,6 +115,7 @@ def folder_choices(options: dict, normalization) -> dict:
     size = parse_size(options["size"]) if "size" in options else None
     channels = parse_channels(options["channels"]) if "channels" in options else None
     memory = parse_memory(options.get("memory_mb", DEFAULT_MEMORY_MB))
+    wants_flip(options)
     if normalization:
         height, width, recorded = normalization["image_shape"]
         if size not in (None, (height, width)) or channels not in (None, recorded):

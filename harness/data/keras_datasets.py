@@ -60,6 +60,7 @@ SOURCES = {
         origin=_STORAGE + keras_files.FASHION_FILES[0] + " (and 3 more files)",
         reader=keras_files.read_fashion_mnist,
         image_shape=(28, 28, 1),
+        flippable=True,  # a mirrored shirt, shoe or bag is still one
     ),
     "cifar10": KerasSource(
         name="cifar10",

@@ -30,9 +30,11 @@ DEFAULT_TARGET = "label"
 def check_options(spec: str, options) -> tuple | None:
     """The image shape a pixel table's image= names (None for a .npz, whose x has one)."""
     if spec.lower().endswith(".npz"):
-        image_options.check_names(options, {}, "an image array file (.npz)")
+        image_options.check_names(options, image_options.FLIP_OPTION, "an image array file (.npz)")
+        image_options.wants_flip(options)
         return None
     options = image_options.check_names(options, image_options.TABLE_OPTIONS, "csv pixel data")
+    image_options.wants_flip(options)
     return image_options.parse_image_shape(options["image"])
 
 

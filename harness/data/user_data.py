@@ -31,8 +31,8 @@ LISTED = [
         f"{IMAGES_PREFIX}DIR",
         "classification",
         "your own images: a folder with one subfolder per class (train/ val/ test/ "
-        "optional; options: size (HxW), channels (1, 3), memory_mb) or a .npz of x (n, h, w[, "
-        "c]) and y; --test-data, --val-fraction",
+        "optional; options: size (HxW), channels (1, 3), memory_mb, flip (yes: --augment "
+        "mirrors them)) or a .npz of x (n, h, w[, c]) and y; --test-data, --val-fraction",
     ),
     (
         f"{FORECAST_PREFIX}PATH",

@@ -1,7 +1,7 @@
 """Building and compiling a run's model, the same way in training, resume, evaluation and export."""
 
 from harness.errors import UsageError
-from harness.model.augment import with_augmentation
+from harness.model.augment import recorded_augmentations, with_augmentation
 from harness.model.optimizers import build_optimizer
 
 
@@ -10,8 +10,9 @@ def build_model(model_info: dict, *, augment: bool, dataset: str, seed: int):
 
     Args:
         model_info: name, task, layout, input_shape, num_outputs and hparams.
-        augment: wrap the model with the augmentation layers it was trained with.
-        dataset: the training data set (decides which augmentations fit).
+        augment: the run's --augment; with model_info's "augmentations" (the names run.json
+            records), which augmentation layers wrap the model (`augment.recorded_augmentations`).
+        dataset: the training data set (the image shape when a model reads images flat).
         seed: the run's seed (seeds the augmentation layers).
 
     Raises:
@@ -31,9 +32,8 @@ def build_model(model_info: dict, *, augment: bool, dataset: str, seed: int):
         raise UsageError(
             f"model {model_info['name']!r} cannot be built with {model_info['hparams']}: {error}"
         ) from None
-    if augment:
-        model = with_augmentation(model, model_info["layout"], dataset, seed)
-    return model
+    names = recorded_augmentations(model_info, augment=augment, dataset=dataset)
+    return with_augmentation(model, names, layout=model_info["layout"], dataset=dataset, seed=seed)
 
 
 def inference_model(model):

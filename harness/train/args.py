@@ -78,7 +78,9 @@ def build_parser() -> TrainParser:
         "--augment",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help=f"random shifts, turns and zooms of images, or noise on signals ({RECIPE})",
+        help="random shifts, turns, zooms and contrast of images, and mirror images where the "
+        "data set allows it (cifar10, fashion_mnist, your own with --data-opt flip=yes); noise "
+        f"on signals; a run prints and records which ({RECIPE})",
     )
     recipe.add_argument(
         "--weight-decay",

@@ -15,15 +15,18 @@ def print_models() -> None:
         spec = get_model_spec(name)
         print(
             f"{name:<10} {spec.task:<15} {spec.default_dataset:<13} {spec.layout:<9} "
-            f"{recipe_line(spec.recipe)}"
+            f"{recipe_line(spec.recipe, spec.layout, spec.default_dataset)}"
         )
         if spec.description:
             print(f"{'':<10} {spec.description}")
     print("\nEach recipe in full, with every hyperparameter: train.py --model NAME --show-config")
 
 
-def recipe_line(recipe) -> str:
-    """ "adam lr=0.003 warmup-cosine 100 epochs, batch 64, augmentation, label smoothing 0.1"."""
+def recipe_line(recipe, layout: str, dataset: str) -> str:
+    """ "adam lr=0.003 warmup-cosine 100 epochs, batch 64, augmentation (translation, ...),
+    label smoothing 0.1", the augmentations those of the model's default data set."""
+    from harness.model.augment import chosen_augmentations
+
     batch = f"batch {recipe.batch_size}"
     if recipe.batch_share:  # zoo.Recipe.batch_share: the batch adapts to the training size
         batch = f"batch {recipe.batch_share:g} of the training set (at most {recipe.batch_size})"
@@ -32,7 +35,8 @@ def recipe_line(recipe) -> str:
         epochs = f"{recipe.step_budget} updates (at most {recipe.epochs} epochs)"
     parts = [f"{recipe.optimizer} lr={recipe.lr:g} {recipe.schedule} {epochs}", batch]
     parts += [f"monitor {recipe.monitor}"] if recipe.monitor else []
-    parts += ["augmentation"] if recipe.augment else []
+    names = chosen_augmentations(augment=recipe.augment, layout=layout, dataset=dataset)
+    parts += [f"augmentation ({', '.join(names)})"] if names else []
     parts += [f"label smoothing {recipe.label_smoothing:g}"] if recipe.label_smoothing else []
     parts += [f"early stopping {recipe.early_stopping}"] if recipe.early_stopping else []
     parts += [f"clip-norm {recipe.clip_norm:g}"] if recipe.clip_norm else []

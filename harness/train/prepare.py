@@ -9,6 +9,7 @@ from pathlib import Path
 
 from harness.config import LENGTH_FREE_SCHEDULES, TrainConfig, resolve_config
 from harness.errors import UsageError
+from harness.model.augment import run_augmentations
 from harness.model.hparams import coerce_hparams
 from harness.runs import check_run_dir, default_run_dir, read_run_json
 from harness.train.args import flag_of
@@ -103,6 +104,7 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False, typed=None) -
         "input_shape": list(data.input_shape),
         "num_outputs": data.num_outputs,
         "hparams": hparams,
+        "augmentations": run_augmentations(config, spec.layout, resume=resume),
     }
     config = dataclasses.replace(config, run_dir=str(run_dir))
     return PreparedRun(config, run_dir, data, model_info, resume, overwrite, cluster)

@@ -22,6 +22,7 @@ def run(prepared: PreparedRun, *, command=None) -> dict:
     """
     import keras
 
+    from harness.model.augment import describe as describe_augmentations
     from harness.model.factory import build_model
     from harness.runtime.cluster import collective_timeout
     from harness.runtime.devices import configure_devices
@@ -46,6 +47,7 @@ def run(prepared: PreparedRun, *, command=None) -> dict:
                 dataset=config.dataset,
                 seed=config.seed,
             )
+        print(f"augmentation: {describe_augmentations(prepared.model_info, config)}", flush=True)
         with _run_folder(prepared, distribution, model, command) as write_dir:
             started = time.perf_counter()
             # Signals are answered by a save at the next step boundary while training; before
