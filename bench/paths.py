@@ -61,7 +61,7 @@ def plain_model(name: str, data, config, *, jit_compile="auto"):
     """
     import keras
 
-    from harness.model.augment import with_augmentation
+    from harness.model.augment import chosen_augmentations, with_augmentation
     from harness.model.factory import loss_and_metrics
     from harness.model.hparams import coerce_hparams
     from harness.model.optimizers import build_optimizer
@@ -73,8 +73,12 @@ def plain_model(name: str, data, config, *, jit_compile="auto"):
     model = create_model(
         name, input_shape=data.input_shape, num_outputs=data.num_outputs, task=data.task, **hparams
     )
-    if config.augment:
-        model = with_augmentation(model, get_model_spec(name).layout, config.dataset, config.seed)
+    layout = get_model_spec(name).layout
+    names = chosen_augmentations(
+        augment=bool(config.augment), layout=layout, dataset=config.dataset,
+        data_options=config.data_options,
+    )  # fmt: skip
+    model = with_augmentation(model, names, layout=layout, dataset=config.dataset, seed=config.seed)
     loss, metrics = loss_and_metrics(data.task, config.label_smoothing or 0.0)
     optimizer = build_optimizer(config, steps_per_epoch(len(data.x_train), config.batch_size))
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=jit_compile)
