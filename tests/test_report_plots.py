@@ -15,9 +15,10 @@ from harness.reports import (
     write_classification_report,
     write_regression_report,
 )
-from harness.reports.classification_figures import MAX_TICK_CHARS, confusion_matrix_figure
+from harness.reports.classification_figures import confusion_matrix_figure
 from harness.reports.curves import _curves_figure, _panels, best_epoch
-from harness.reports.regression_figures import regression_figure, residuals_figure
+from harness.reports.regression import regression_figure, residuals_figure
+from harness.reports.style import MAX_TICK_CHARS
 
 
 def _open_png(path):

@@ -8,8 +8,9 @@ from sklearn import metrics
 from sklearn.calibration import calibration_curve
 
 from harness.reports import write_classification_report
+from harness.reports.classification_figures import WORST_ERRORS_SHOWN as MAX_SHOWN
+from harness.reports.classification_figures import worst_errors_figure
 from harness.reports.scores import CALIBRATION_BINS, expected_calibration_error
-from harness.reports.worst_errors import MAX_SHOWN, worst_errors_figure
 
 CLASSES = ["cat", "dog", "=bird", "fish"]
 FIGURES = ("confusion_matrix.png", "roc_curve.png", "pr_curve.png", "calibration.png")

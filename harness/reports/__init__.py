@@ -1,10 +1,8 @@
-"""Evaluation reports: the files a data scientist opens after a run, written atomically.
+"""Evaluation reports: the files a reader opens after a run, from NumPy arrays, written atomically.
 
-Everything here takes NumPy arrays and never imports TensorFlow or Keras, so reports can be
-rebuilt from saved predictions without a model. Figures use Matplotlib's Agg canvas.
-
-The writers import NumPy, pandas, scikit-learn and Matplotlib, so this package loads them on first
-use (PEP 562): a command line that only needs `NORMALIZE_CHOICES` for its flags stays quick.
+Nothing here imports TensorFlow, so reports can be rebuilt from saved predictions. The writers
+load pandas, scikit-learn and Matplotlib on first use (PEP 562), so that a command line that only
+needs `NORMALIZE_CHOICES` for its flags stays quick.
 """
 
 import importlib
@@ -12,27 +10,15 @@ import importlib
 # How the normalised confusion matrix divides its counts: over true classes, predictions or all.
 NORMALIZE_CHOICES = ("true", "pred", "all")
 
-# Every file evaluate.py may write into a report folder, metrics.json last; --overwrite
-# (`harness.runs.clear_run`) removes exactly these.
+# Every file evaluate.py may write into a report folder; --overwrite removes exactly these.
+# fmt: off
 REPORT_FILES = (
-    "confusion_matrix.csv",
-    "confusion_matrix_normalized.csv",
-    "classification_report.csv",
-    "confusion_matrix.png",
-    "roc_curve.png",
-    "pr_curve.png",
-    "calibration.png",
-    "worst_errors.png",
-    "regression_report.csv",
-    "predictions.png",
-    "residuals.png",
-    "predictions.csv",
-    "forecast_baselines.csv",
-    "forecast.png",
-    "training_curves.png",
-    "report.html",
-    "metrics.json",
+    "confusion_matrix.csv", "confusion_matrix_normalized.csv", "classification_report.csv",
+    "confusion_matrix.png", "roc_curve.png", "pr_curve.png", "calibration.png", "worst_errors.png",
+    "regression_report.csv", "predictions.png", "residuals.png", "predictions.csv",
+    "forecast_baselines.csv", "forecast.png", "training_curves.png", "report.html", "metrics.json",
 )
+# fmt: on
 # What evaluate.py writes beside the report folders of several runs or checkpoints.
 BATCH_FILES = ("summary.csv", "summary.html")
 

@@ -1,8 +1,8 @@
-"""Classification report files: confusion matrices, per-class metrics, predictions and a heatmap.
+"""Classification report files: confusion matrices, per-class metrics, predictions and figures.
 
-Every number comes from `sklearn.metrics` on integer class ids, with `labels=range(k)` so that a
-class absent from the evaluated split still has its row and column. Class names appear in every
-file instead of ids, so a CSV data set's own names are what a reader sees.
+Every number is `sklearn.metrics`' on class ids with `labels=range(k)`, so a class absent from the
+split keeps its row and column. Bad arrays are the caller's bug (ValueError); class names the
+report cannot write are the user's data (UsageError).
 """
 
 from pathlib import Path
@@ -10,186 +10,171 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn import metrics
+from sklearn.utils import column_or_1d
 
 from harness.errors import UsageError
-from harness.reports import NORMALIZE_CHOICES, scores, worst_errors
-from harness.reports import classification_figures as figures
-from harness.reports.class_inputs import check_arrays, check_class_names, check_index
+from harness.reports import NORMALIZE_CHOICES, scores
+from harness.reports.classification_figures import write_figures
 from harness.reports.csv_cells import write_csv_atomic
-from harness.reports.style import save_png
 
-# The corner cell of both matrix CSVs, read back as the index name by `pd.read_csv(index_col=0)`.
-MATRIX_INDEX_NAME = "true\\predicted"
-REPORT_COLUMNS = ["precision", "recall", "f1-score", "support"]
-RANKING_COLUMNS = ["roc_auc", "average_precision"]  # with probabilities
+MATRIX_INDEX_NAME = "true\\predicted"  # the matrices' corner cell: their index name read back
+RESERVED_ROW_NAMES = ("accuracy", "macro avg", "weighted avg", "micro avg")  # no class's name
+PROBABILITY_SUM_TOLERANCE = 1e-4  # rows summing to 1 within this are rescaled to 1 in float64
 
 
-def write_classification_report(
-    out_dir,
-    *,
-    y_true,
-    probabilities,
-    class_names,
-    normalize="true",
-    index=None,
-    y_pred=None,
-    inputs=None,
-    layout=None,
-    plots=True,
-) -> dict:
+def write_classification_report(out_dir, *, y_true, probabilities, class_names, normalize="true",
+                                index=None, y_pred=None, inputs=None, layout=None,
+                                plots=True) -> dict:  # fmt: skip
     """Writes the classification report files into `out_dir`, each one atomically.
 
-    Files (read them with `pd.read_csv(path, index_col=0)`, except predictions.csv):
-      - confusion_matrix.csv: counts; rows are true classes, columns predicted classes, both
-        labelled by class name; the corner cell (index name) is "true\\predicted".
-      - confusion_matrix_normalized.csv: the same layout, normalised over the true classes
-        (rows sum to 1), the predicted classes (columns sum to 1) or all examples, as
-        `normalize` says. A class with no examples gives zeros, not NaN.
-      - classification_report.csv: index "class"; one row per class, then "accuracy",
-        "macro avg" and "weighted avg"; columns precision, recall, f1-score, support, as
-        sklearn's `classification_report(output_dict=True, zero_division=0)`. Like sklearn's
-        text report, the accuracy row leaves precision and recall empty and puts the accuracy
-        under f1-score, with support = the number of examples. With probabilities, two more
-        columns: roc_auc and average_precision, one-vs-rest per class
-        (`harness.reports.scores.per_class_ranking`), their mean in "macro avg" and their
-        support-weighted mean in "weighted avg" (over the classes with a value).
-      - predictions.csv (no index column): index, y_true, y_pred (class names), y_true_id,
-        y_pred_id (class indices), correct, then with probabilities: confidence (probability
-        of the predicted class) and one column "p_<class name>" per class. Probability rows
-        that sum to 1 within 1e-4 (float32 softmax rounding) are rescaled in float64 to sum to
-        1, and those are the values written and scored.
-      - confusion_matrix.png: scikit-learn's `ConfusionMatrixDisplay`, coloured by the
-        normalised value; a cell with examples shows its count and normalised value, an empty
-        cell a 0.
-      - with probabilities: roc_curve.png and pr_curve.png (one-vs-rest, per class, micro and
-        macro average), calibration.png (reliability diagram of the confidence, 15 bins);
-        with `inputs` of layout "image" or "sequence" and at least one error,
-        worst_errors.png (the 16 most confident errors).
-
-    Class names are written as text; a name such as "0" reads back as a number unless read with
-    `dtype=str` (predictions.csv) or its index is cast to str. A name a spreadsheet would take
-    for a formula (=, +, -, @ and not a number) is written with a leading quote
-    (`harness.reports.csv_cells`).
+    Files (all but predictions.csv read back with `pd.read_csv(path, index_col=0)`):
+      - confusion_matrix.csv (counts) and confusion_matrix_normalized.csv (over the true
+        classes, the predictions or all, as `normalize` says): true classes down, predicted across.
+      - classification_report.csv: sklearn's `classification_report(output_dict=True,
+        zero_division=0)`, with accuracy under f1-score as its text report has it; with
+        probabilities also each class's one-vs-rest roc_auc and average_precision
+        (`scores.per_class_ranking`), their mean and support-weighted mean where defined.
+      - predictions.csv: index, y_true, y_pred (names), y_true_id, y_pred_id, correct, and with
+        probabilities confidence (of the predicted class) and p_<class name> per class.
+      - the figures of `classification_figures.write_figures`, unless `plots` is False.
 
     Args:
-        out_dir: folder to write into (created if missing).
-        y_true: (n,) integer class ids in 0..k-1.
-        probabilities: (n, k) class probabilities, or (n,) for k == 2 (probability of class 1),
-            or None when only `y_pred` is known.
-        class_names: the k class names in id order, unique.
-        normalize: "true", "pred" or "all", for the normalised matrix and the heatmap colours.
-        index: (n,) identifiers of the examples (row numbers, time stamps); default 0..n-1.
+        y_true: (n,) class ids in 0..k-1.
+        probabilities: (n, k), (n,) of class 1 for k == 2, or None with `y_pred`. Rows within
+            1e-4 of summing to 1 (float32 softmax rounding) are rescaled to 1 in float64, and
+            those are the values written and scored.
+        class_names: the k unique class names in id order.
+        index: (n,) identifiers of the examples; default 0..n-1.
         y_pred: (n,) predicted ids; default the argmax of `probabilities`.
-        inputs: (n, ...) the model inputs, for the worst-errors grid.
-        layout: the inputs' layout ("image", "sequence" or "flat").
-        plots: False writes no PNG (the CSVs and the returned metrics are the same).
+        inputs, layout: the model inputs and their layout, for the worst errors.
 
     Returns:
-        Headline metrics: accuracy, macro_f1, weighted_f1, macro_precision, macro_recall, n,
-        and with probabilities log_loss and `harness.reports.scores.probability_scores`
-        (macro and micro ROC AUC and average precision, brier, ece).
+        accuracy, macro_f1, weighted_f1, macro_precision, macro_recall, n, and with
+        probabilities log_loss and `scores.probability_scores`.
     """
     if normalize not in NORMALIZE_CHOICES:
         raise UsageError(f"unknown normalize {normalize!r}; known: {', '.join(NORMALIZE_CHOICES)}")
-    class_names = check_class_names(class_names)
+    class_names = _checked_names(class_names)
     labels = list(range(len(class_names)))
-    y_true, y_pred, probabilities = check_arrays(y_true, probabilities, y_pred, len(labels))
-    index = check_index(index, len(y_true))
+    y_true, y_pred, probabilities, index = _checked_arrays(
+        y_true, probabilities, y_pred, index, len(labels)
+    )
     out_dir = Path(out_dir)
     counts = metrics.confusion_matrix(y_true, y_pred, labels=labels)
     normalized = metrics.confusion_matrix(y_true, y_pred, labels=labels, normalize=normalize)
+    for name, matrix in (("confusion_matrix", counts), ("confusion_matrix_normalized", normalized)):
+        rows = pd.Index(class_names, name=MATRIX_INDEX_NAME)
+        write_csv_atomic(out_dir / f"{name}.csv", pd.DataFrame(matrix, rows, class_names))
     report = metrics.classification_report(
         y_true, y_pred, labels=labels, target_names=class_names, output_dict=True, zero_division=0
     )
-    write_csv_atomic(out_dir / "confusion_matrix.csv", _matrix_frame(counts, class_names))
-    write_csv_atomic(
-        out_dir / "confusion_matrix_normalized.csv", _matrix_frame(normalized, class_names)
-    )
     ranking = scores.per_class_ranking(y_true, probabilities) if probabilities is not None else {}
-    write_csv_atomic(
-        out_dir / "classification_report.csv",
-        _report_frame(report, class_names, len(y_true), ranking),
-    )
-    predictions = _predictions_frame(index, y_true, y_pred, probabilities, class_names)
-    write_csv_atomic(out_dir / "predictions.csv", predictions, index=False)
-    headline = _headline(report, y_true, probabilities, labels)
-    if probabilities is not None:
-        headline.update(scores.probability_scores(y_true, y_pred, probabilities, ranking))
-    if plots:
-        figure = figures.confusion_matrix_figure(counts, normalized, class_names, normalize)
-        save_png(figure, out_dir / "confusion_matrix.png")
-    if plots and probabilities is not None:
-        truth = scores.one_hot(y_true, len(class_names))
-        for kind in ("roc", "pr"):
-            figure = figures.curve_figure(
-                kind, truth, probabilities, class_names, ranking, headline
-            )
-            save_png(figure, out_dir / f"{kind}_curve.png")
-        save_png(figures.calibration_figure(predictions, headline), out_dir / "calibration.png")
-        if inputs is not None and layout in worst_errors.DRAWN_LAYOUTS and headline["accuracy"] < 1:
-            figure = worst_errors.worst_errors_figure(inputs, layout, predictions)
-            save_png(figure, out_dir / "worst_errors.png")
-    return headline
-
-
-def _matrix_frame(matrix, class_names) -> pd.DataFrame:
-    frame = pd.DataFrame(matrix, index=class_names, columns=class_names)
-    frame.index.name = MATRIX_INDEX_NAME
-    return frame
-
-
-def _report_frame(report: dict, class_names, n: int, ranking: dict) -> pd.DataFrame:
-    rows = {name: report[name] for name in class_names}
-    rows["accuracy"] = {
-        "precision": np.nan,
-        "recall": np.nan,
-        "f1-score": report["accuracy"],
-        "support": n,
-    }
-    rows["macro avg"] = report["macro avg"]
-    rows["weighted avg"] = report["weighted avg"]
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=REPORT_COLUMNS)
-    frame["support"] = frame["support"].astype(np.int64)
-    support = frame.loc[class_names, "support"].to_numpy()
-    for column, values in ranking.items():
-        defined = np.isfinite(values)
-        frame[column] = np.nan
-        frame.loc[class_names, column] = values
-        if defined.any():
-            frame.loc["macro avg", column] = np.mean(values[defined])
-            frame.loc["weighted avg", column] = np.average(
-                values[defined], weights=support[defined]
-            )
-    frame.index.name = "class"
-    return frame
-
-
-def _predictions_frame(index, y_true, y_pred, probabilities, class_names) -> pd.DataFrame:
+    write_csv_atomic(out_dir / "classification_report.csv", _report_frame(report, ranking))
     names = np.asarray(class_names, dtype=object)
-    columns = {
-        "index": index,
-        "y_true": names[y_true],
-        "y_pred": names[y_pred],
-        "y_true_id": y_true,
-        "y_pred_id": y_pred,
-        "correct": y_true == y_pred,
-    }
-    if probabilities is not None:
-        columns["confidence"] = probabilities[np.arange(len(y_pred)), y_pred]
-        for class_id, name in enumerate(class_names):
-            columns[f"p_{name}"] = probabilities[:, class_id]
-    return pd.DataFrame(columns)
-
-
-def _headline(report: dict, y_true, probabilities, labels) -> dict:
+    predictions = pd.DataFrame(
+        {"index": index, "y_true": names[y_true], "y_pred": names[y_pred], "y_true_id": y_true,
+         "y_pred_id": y_pred, "correct": y_true == y_pred}
+    )  # fmt: skip
+    macro, weighted = report["macro avg"], report["weighted avg"]
     headline = {
         "accuracy": float(report["accuracy"]),
-        "macro_f1": float(report["macro avg"]["f1-score"]),
-        "weighted_f1": float(report["weighted avg"]["f1-score"]),
-        "macro_precision": float(report["macro avg"]["precision"]),
-        "macro_recall": float(report["macro avg"]["recall"]),
-        "n": int(len(y_true)),
+        "macro_f1": float(macro["f1-score"]),
+        "weighted_f1": float(weighted["f1-score"]),
+        "macro_precision": float(macro["precision"]),
+        "macro_recall": float(macro["recall"]),
+        "n": len(y_true),
     }
     if probabilities is not None:
+        predictions["confidence"] = probabilities[np.arange(len(y_pred)), y_pred]
+        predictions[[f"p_{name}" for name in class_names]] = probabilities
         headline["log_loss"] = float(metrics.log_loss(y_true, probabilities, labels=labels))
+        headline.update(scores.probability_scores(y_true, y_pred, probabilities, ranking))
+    write_csv_atomic(out_dir / "predictions.csv", predictions, index=False)
+    if plots:
+        matrices = (counts, normalized, normalize)
+        write_figures(out_dir, matrices, predictions, probabilities, class_names, ranking,
+                      headline, inputs=inputs, layout=layout)  # fmt: skip
     return headline
+
+
+def _report_frame(report: dict, ranking: dict) -> pd.DataFrame:
+    frame = pd.DataFrame(report).T.rename_axis("class")
+    examples = frame.loc["weighted avg", "support"]
+    frame.loc["accuracy"] = [np.nan, np.nan, report["accuracy"], examples]
+    frame["support"] = frame["support"].astype(np.int64)
+    for column, values in ranking.items():
+        per_class = pd.Series(values, index=frame.index[: len(values)]).dropna()
+        frame[column] = per_class
+        if len(per_class):
+            frame.loc["macro avg", column] = np.mean(per_class.to_numpy())
+            support = frame.loc[per_class.index, "support"]
+            frame.loc["weighted avg", column] = np.average(per_class, weights=support)
+    return frame
+
+
+def _checked_names(class_names) -> list:
+    names = [str(name) for name in class_names]
+    if len(names) < 2:
+        raise UsageError(f"a classification report needs at least two classes; got {names}")
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise UsageError(f"class names must be unique; repeated: {duplicates}")
+    reserved = [name for name in names if name in RESERVED_ROW_NAMES]
+    if reserved:
+        raise UsageError(
+            f"class names {reserved} clash with the report rows "
+            f"{list(RESERVED_ROW_NAMES)}; rename those classes"
+        )
+    return names
+
+
+def _checked_arrays(y_true, probabilities, y_pred, index, num_classes: int):
+    y_true = _class_ids(y_true, "y_true", num_classes)
+    if len(y_true) == 0:
+        raise ValueError("no examples to report on: y_true is empty")
+    if probabilities is not None:
+        probabilities = _checked_probabilities(probabilities, len(y_true), num_classes)
+    if y_pred is None and probabilities is None:
+        raise ValueError("give probabilities, y_pred or both")
+    if y_pred is None:
+        y_pred = np.argmax(probabilities, axis=1)
+    y_pred = _class_ids(y_pred, "y_pred", num_classes)
+    if len(y_pred) != len(y_true):
+        raise ValueError(f"y_pred has {len(y_pred)} entries, y_true {len(y_true)}")
+    index = np.arange(len(y_true)) if index is None else np.asarray(index)
+    if index.shape != y_true.shape:
+        raise ValueError(f"index must have shape {y_true.shape}; got {index.shape}")
+    return y_true, y_pred, probabilities, index
+
+
+def _class_ids(values, what: str, num_classes: int) -> np.ndarray:
+    values = column_or_1d(values)  # Keras keeps sparse labels as (n, 1) at times
+    if values.dtype.kind == "f" and np.all(np.mod(values, 1) == 0):
+        values = values.astype(np.int64)
+    if values.dtype.kind not in "iu":
+        raise ValueError(f"{what} must hold integer class ids; got dtype {values.dtype}")
+    if values.size and (values.min() < 0 or values.max() >= num_classes):
+        raise ValueError(
+            f"{what} ids must lie in 0..{num_classes - 1}; got {values.min()}..{values.max()}"
+        )
+    return values.astype(np.int64)
+
+
+def _checked_probabilities(probabilities, num_examples: int, num_classes: int) -> np.ndarray:
+    # float64 so the CSV holds exactly the numbers the metrics were computed from.
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if num_classes == 2 and (probabilities.ndim == 1 or probabilities.shape[1:] == (1,)):
+        positive = probabilities.reshape(-1)
+        probabilities = np.stack([1.0 - positive, positive], axis=1)
+    if probabilities.shape != (num_examples, num_classes):
+        raise ValueError(
+            f"probabilities must have shape {(num_examples, num_classes)}; "
+            f"got {probabilities.shape}"
+        )
+    if not np.all(np.isfinite(probabilities)):
+        raise ValueError("probabilities hold NaN or infinite values")
+    # A float32 softmax row misses 1 by about 1e-7, which sklearn's float64 check reports as
+    # "do not sum to one"; rows further off are left for sklearn to flag.
+    sums = probabilities.sum(axis=1, keepdims=True)
+    near_one = np.abs(sums - 1.0) <= PROBABILITY_SUM_TOLERANCE
+    return np.where(near_one, probabilities / sums, probabilities)

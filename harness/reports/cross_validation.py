@@ -1,14 +1,9 @@
 """A cross-validation's parent folder: its files, and the summary of its folds.
 
-The parent of `train.py --folds K` holds cv.json, fold-1 ... fold-K (ordinary run folders),
-refit/ (with --refit), cv_summary.csv and cv_summary.json, and after `evaluate.py --run-dir
-PARENT` cv_evaluation.csv. The summaries hold one row per fold, then the mean and the standard
-deviation.
-
-Each fold's row holds the validation metrics of the weights the fold delivers (its result
-checkpoint: the final weights, or the best under early stopping), read from its history.csv, and
-its best epoch by the monitored metric. The standard deviation is the sample one (ddof=1, pandas'
-default): the folds are a sample of the splits the data could have had.
+The parent of `train.py --folds K` holds cv.json, fold-1 ... fold-K (run folders), refit/ (with
+--refit), cv_summary.csv and .json (a row per fold: the validation metrics of its result
+checkpoint; then the mean and the sample standard deviation, the folds being a sample of the
+splits the data could have had) and, after `evaluate.py --run-dir PARENT`, cv_evaluation.csv.
 """
 
 import json
@@ -27,6 +22,7 @@ EVALUATION_CSV = "cv_evaluation.csv"
 CV_FILE = "cv.json"
 CV_FORMAT = 1
 REFIT_DIR = "refit"
+FOLD_SUMMARY_KEYS = ("epochs_run", "best_epoch", "result_epoch")  # from each fold's summary.json
 
 
 def is_cv_parent(folder) -> bool:
@@ -43,11 +39,7 @@ def fold_dirs(parent) -> list[Path]:
 
 
 def read_cv_json(parent) -> dict:
-    """Reads and checks a parent's cv.json.
-
-    Raises:
-        UsageError: there is no cv.json; RunDamaged (from read_json_file) if it is not JSON.
-    """
+    """Reads and checks a parent's cv.json: UsageError without one, RunDamaged if damaged."""
     path = Path(parent) / CV_FILE
     if not path.is_file():
         raise UsageError(f"{parent} holds no cross-validation (no {CV_FILE}); train with --folds K")
@@ -64,20 +56,14 @@ def fold_rows(fold_dirs) -> pd.DataFrame:
         summary = json.loads((folder / "summary.json").read_text())
         history = pd.read_csv(folder / "history.csv").set_index("epoch")
         at_result = history.loc[summary["result_epoch"]]
-        row = {"fold": folder.name, "epochs_run": summary["epochs_run"]}
-        row["best_epoch"] = summary["best_epoch"]
-        row["result_epoch"] = summary["result_epoch"]
-        row.update(
-            {key: float(at_result[key]) for key in history.columns if key.startswith("val_")}
-        )
-        rows.append(row)
+        row = {"fold": folder.name, **{key: summary[key] for key in FOLD_SUMMARY_KEYS}}
+        rows.append(row | {key: float(at_result[key]) for key in history if key.startswith("val_")})
     return pd.DataFrame(rows).set_index("fold")
 
 
 def with_mean_std(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with two more rows, "mean" and "std", of every numeric column."""
-    numeric = frame.select_dtypes("number")
-    return pd.concat([frame, numeric.mean().to_frame("mean").T, numeric.std().to_frame("std").T])
+    return pd.concat([frame, frame.select_dtypes("number").agg(["mean", "std"])])
 
 
 def write_summary(parent, frame: pd.DataFrame, extra: dict) -> dict:

@@ -14,39 +14,21 @@ LOSS_COLUMNS = ("loss", "val_loss")
 LOG_SCALE_RATIO = 100.0
 # Metrics where lower is better, for finding the best epoch (anything else: higher is better).
 LOWER_IS_BETTER = ("loss", "error", "mse", "mae", "rmse")
+PANEL_INCHES, PANEL_GAP_INCHES = (6.0, 2.1), 0.45
+MARGINS = (0.95, 0.6, 0.25, 0.75)  # the style's, with room for the title above panel titles
 
 
-def plot_training_curves(
-    history_csv_path,
-    out_png,
-    *,
-    metric: str | None = None,
-    monitor: str | None = None,
-    selected: tuple | None = None,
-) -> list[str]:
-    """Draws loss, the main metric and the learning rate against epoch, and writes a PNG.
+def plot_training_curves(history_csv_path, out_png, *, metric=None, monitor=None, selected=None):
+    """Draws loss, the main metric and the learning rate against epoch into a PNG, atomically.
 
-    One panel each, stacked and sharing the epoch axis: loss and val_loss; the metric and
-    val_<metric>; the learning rate. A panel whose columns are all missing is left out; one
-    whose values span more than two decades has a log axis. Every panel marks the best epoch
-    of `monitor` (dotted) and the `selected` checkpoint (dashed); legends sit right of the data.
-
-    Args:
-        history_csv_path: a CSV with an "epoch" column (1 = the first) and one column per
-            logged value, as the run's history.csv (`harness.train.callbacks.HistoryWriter`).
-        out_png: the PNG to write, atomically.
-        metric: the metric to draw; default the first column, in file order, that is not
-            epoch, a loss, a learning rate, a time or a "val_" column.
-        monitor: the column whose best value marks the best epoch (lowest for losses and
-            errors, else highest); default val_loss, else loss.
-        selected: (epoch, label) of the checkpoint restored or evaluated, or None.
-
-    Returns:
-        The history columns drawn, panel by panel.
+    One panel each (left out if none of its columns is in the file), stacked on the epoch axis,
+    on a log axis if its values span more than two decades. Every panel marks the best epoch of
+    `monitor` (dotted; see `best_epoch`) and the `selected` (epoch, label) checkpoint (dashed).
+    `metric` defaults to the first column in file order that is not epoch, a loss, a learning
+    rate, a time or a "val_" column. Returns the columns drawn, panel by panel.
 
     Raises:
-        UsageError: the file has no "epoch" column or no rows, `metric` is not in it, or
-            nothing in it can be drawn.
+        UsageError: no "epoch" column or no rows, `metric` is not in it, or nothing to draw.
     """
     history = pd.read_csv(history_csv_path)
     if "epoch" not in history.columns or history.empty:
@@ -59,8 +41,7 @@ def plot_training_curves(
         raise UsageError(f"nothing to plot in {history_csv_path}; columns: {list(history.columns)}")
     best = best_epoch(history, monitor)
     marks = [(best[0], f"best {best[1]} (epoch {best[0]})")] if best else []
-    marks += [selected] if selected else []
-    save_png(_curves_figure(history, panels, marks), out_png)
+    save_png(_curves_figure(history, panels, marks + ([selected] if selected else [])), out_png)
     return [column for _, columns in panels for column in columns]
 
 
@@ -77,51 +58,41 @@ def best_epoch(history: pd.DataFrame, monitor: str | None = None) -> tuple | Non
 
 @styled
 def _curves_figure(history: pd.DataFrame, panels: list, marks: list):
-    figure = new_figure(8.5, 2.6 * len(panels) + 0.4)
-    axes_list = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    height = PANEL_INCHES[1] * len(panels) + PANEL_GAP_INCHES * (len(panels) - 1)
+    figure, grid = new_figure(PANEL_INCHES[0], height, rows=len(panels), gap=PANEL_GAP_INCHES,
+                              margins=MARGINS, sharex=True, squeeze=False)  # fmt: skip
     marker = "o" if len(history) <= 30 else None
-    for axes, (title, columns) in zip(axes_list, panels):
+    for panel, (axes, (title, columns)) in enumerate(zip(grid[:, 0], panels)):
         for column in columns:
             axes.plot(history["epoch"], history[column], marker=marker, label=column)
         for (epoch, label), style in zip(marks, (":", "--")):
+            # The marks are named once, in the first panel's legend.
+            label = label if panel == 0 else f"_{label}"
             axes.axvline(epoch, color="grey", linestyle=style, linewidth=1, label=label)
-        axes.set_title(title)
-        if _spans_decades(history[columns]):
+        values = history[columns].apply(pd.to_numeric, errors="coerce").stack().dropna()
+        if len(values) and values.min() > 0 and values.max() / values.min() > LOG_SCALE_RATIO:
             axes.set_yscale("log")
+        axes.set_title(title)
         legend_outside(axes)
-    axes_list[-1].set_xlabel("epoch")
-    axes_list[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
+    grid[-1, 0].set_xlabel("epoch")
+    grid[-1, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
     figure.suptitle(f"Training curves ({len(history)} epochs)")
     return figure
 
 
 def _panels(columns: list, metric: str | None) -> list:
-    panels = []
     losses = [column for column in LOSS_COLUMNS if column in columns]
-    if losses:
-        panels.append(("loss", losses))
-    metric = _main_metric(columns) if metric is None else metric
+    panels = [("loss", losses)] if losses else []
+    # Timings are logged beside metrics by some callbacks but are not a measure of the model.
+    skipped = {"epoch", *LOSS_COLUMNS, *LEARNING_RATE_COLUMNS}
+    others = [
+        c for c in columns if c not in skipped and not c.startswith("val_") and "time" not in c
+    ]
+    metric = metric or next(iter(others), None)
     if metric is not None:
         drawn = [column for column in (metric, f"val_{metric}") if column in columns]
         if not drawn:
             raise UsageError(f"metric {metric!r} is not in the history; columns: {columns}")
         panels.append((metric, drawn))
     rates = [column for column in LEARNING_RATE_COLUMNS if column in columns]
-    if rates:
-        panels.append(("learning rate", rates[:1]))
-    return panels
-
-
-def _main_metric(columns: list) -> str | None:
-    skipped = {"epoch", *LOSS_COLUMNS, *LEARNING_RATE_COLUMNS}
-    for column in columns:
-        # Timings are logged beside metrics by some callbacks but are not a measure of the model.
-        if column in skipped or column.startswith("val_") or "time" in column:
-            continue
-        return column
-    return None
-
-
-def _spans_decades(values: pd.DataFrame) -> bool:
-    values = values.apply(pd.to_numeric, errors="coerce").stack().dropna().to_numpy()
-    return bool(values.size) and values.min() > 0 and values.max() / values.min() > LOG_SCALE_RATIO
+    return panels + ([("learning rate", rates[:1])] if rates else [])

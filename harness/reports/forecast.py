@@ -1,14 +1,9 @@
 """The forecast report: the regression report in the target's units, the naive forecasts beside
-the model, and a plot of the evaluated period, truth against forecast.
+the model's, and a plot of the evaluated period.
 
-Naive forecasts (Hyndman and Athanasopoulos, Forecasting: Principles and Practice, 5.2):
-- last value: every step of the horizon gets the window's last value;
-- seasonal naive (with a season S): step h gets the value one season back from it, the last
-  observed one at the same point of the season, y[t + h - S * ceil(h / S)].
-
-The skill ratio is the model's MAE divided by a naive forecast's MAE on the same windows and
-steps, the idea of the MASE (Hyndman and Koehler 2006) with the naive errors taken on the
-evaluated windows: below 1 the model beats the naive forecast.
+Naive forecasts (Hyndman and Athanasopoulos, Forecasting: Principles and Practice, 5.2): the last
+value; the seasonal naive (season S), y[t + h - S * ceil(h / S)] for step h. The skill is the
+model's MAE over a naive one's on the same windows (as Hyndman and Koehler's MASE): below 1 wins.
 """
 
 from pathlib import Path
@@ -18,21 +13,13 @@ import pandas as pd
 from sklearn import metrics
 
 from harness.reports.csv_cells import write_csv_atomic
-from harness.reports.forecast_figures import forecast_figure
 from harness.reports.regression import write_regression_report
-from harness.reports.style import save_png
-
-BASELINE_COLUMNS = ["forecast", "mae", "rmse", "skill"]
+from harness.reports.style import legend_outside, new_figure, save_png, styled
 
 
 def naive_forecasts(target_windows, horizon: int, season=None) -> dict:
-    """The naive forecasts of every window, {name: (n, horizon)}.
-
-    Args:
-        target_windows: (n, W) the target's values in each input window, in its units.
-        horizon: steps forecast.
-        season: the season's length in steps (at most W), or None for no seasonal naive.
-    """
+    """{name: (n, horizon)} naive forecasts of the (n, W) target windows, in their units; the
+    seasonal one only with a `season` (at most W steps)."""
     windows = np.asarray(target_windows, dtype=np.float64)
     forecasts = {"last value": np.repeat(windows[:, -1:], horizon, axis=1)}
     if season:
@@ -44,7 +31,7 @@ def naive_forecasts(target_windows, horizon: int, season=None) -> dict:
 
 def skill_figures(y_true, y_pred, naive: dict) -> dict:
     """naive_mae and skill (against the last value), and with a season seasonal_naive_mae and
-    seasonal_skill: the model's MAE over each naive forecast's."""
+    seasonal_skill: the model's MAE over each naive forecast's (None if that is 0)."""
     model_mae = metrics.mean_absolute_error(y_true, y_pred)
     figures = {}
     for name, forecast in naive.items():
@@ -57,27 +44,11 @@ def skill_figures(y_true, y_pred, naive: dict) -> dict:
 
 def write_forecast_report(out_dir, *, y_true, y_pred, target_windows, horizon, season=None,
                           dates=None, target="target", plots=True) -> dict:  # fmt: skip
-    """Writes the regression report files and the forecast's own into `out_dir`.
-
-    Files, beside the regression report's (its index is the first forecast step's date, or
-    the window's position):
-      - forecast_baselines.csv: forecast (model, last value, seasonal naive), mae, rmse and
-        skill (mae over the last-value forecast's mae; the seasonal row also over its own in
-        metrics.json's seasonal_skill).
-      - forecast.png: the truth over the evaluated period and the model's forecasts of the
-        first and the last step of the horizon, with the last-value forecast.
-
-    Args:
-        out_dir: the report folder.
-        y_true, y_pred: (n, H) targets and forecasts in the target's units.
-        target_windows: (n, W) the target's values in each input window.
-        horizon: H.
-        season: the season for the seasonal naive forecast, or None.
-        dates: (n, H) datetime64 dates of the targets, or None.
-        target: the target column's name, for the plot.
-
-    Returns:
-        The regression headline with naive_mae, skill (and seasonal_naive_mae, seasonal_skill).
+    """Writes the regression report files into `out_dir` (indexed by the first forecast step's
+    date, or the window's position) and the forecast's own: forecast_baselines.csv (forecast:
+    model, last value, seasonal naive; mae, rmse, skill: mae over the last value's) and, unless
+    `plots` is False, forecast.png. `y_true`, `y_pred` and `dates` are (n, H), `target_windows`
+    (n, W) in the target's units; returns the regression headline with `skill_figures`.
     """
     y_true, y_pred = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
     index = dates[:, 0] if dates is not None else None
@@ -87,25 +58,39 @@ def write_forecast_report(out_dir, *, y_true, y_pred, target_windows, horizon, s
     naive = naive_forecasts(target_windows, horizon, season)
     figures = skill_figures(y_true, y_pred, naive)
     forecasts = {"model": y_pred, **naive}
-    rows = [
-        {"forecast": name, **_errors(y_true, forecast, naive["last value"])}
-        for name, forecast in forecasts.items()
-    ]
-    table = pd.DataFrame(rows, columns=BASELINE_COLUMNS)
+    table = pd.DataFrame({"forecast": list(forecasts)})
+    table["mae"] = [float(metrics.mean_absolute_error(y_true, f)) for f in forecasts.values()]
+    table["rmse"] = [np.sqrt(metrics.mean_squared_error(y_true, f)) for f in forecasts.values()]
+    table["skill"] = table["mae"] / figures["naive_mae"] if figures["naive_mae"] > 0 else None
     write_csv_atomic(Path(out_dir) / "forecast_baselines.csv", table, index=False)
     if plots:
-        figure = forecast_figure(
-            y_true, y_pred, naive["last value"], dates=dates, target=target, figures=figures
-        )
+        figure = forecast_figure(y_true, y_pred, naive["last value"], dates, target, figures)
         save_png(figure, Path(out_dir) / "forecast.png")
     return {**headline, **figures}
 
 
-def _errors(y_true, forecast, last_value) -> dict:
-    mae = float(metrics.mean_absolute_error(y_true, forecast))
-    naive_mae = metrics.mean_absolute_error(y_true, last_value)
-    return {
-        "mae": mae,
-        "rmse": float(np.sqrt(metrics.mean_squared_error(y_true, forecast))),
-        "skill": mae / naive_mae if naive_mae > 0 else None,
-    }
+@styled
+def forecast_figure(y_true, y_pred, last_value, dates, target: str, figures: dict):
+    """The truth along time, and the forecasts of the first and last horizon step (and the
+    last value's of the first), each drawn at the date it forecasts, over the truth it should
+    meet; `dates` (n, H) or None for positions, `figures` the skill for the title."""
+    n, horizon = y_true.shape
+    when = dates if dates is not None else np.arange(n)[:, None] + np.arange(horizon)[None, :]
+    figure, axes = new_figure(8.0, 3.6)
+    # The truth at every date the windows forecast: the first steps, then the last window's.
+    truth = np.concatenate([y_true[:, 0], y_true[-1, 1:]])
+    marker = "." if len(truth) <= 100 else None
+    axes.plot(np.concatenate([when[:, 0], when[-1, 1:]]), truth, "k", marker=marker, label="truth")
+    for colour, step in zip(("C0", "C1"), (0,) if horizon == 1 else (0, horizon - 1)):
+        label = f"forecast, {step + 1} step{'s' if step else ''} ahead"
+        axes.plot(
+            when[:, step], y_pred[:, step], color=colour, linestyle="--", marker=marker, label=label
+        )
+    axes.plot(when[:, 0], last_value[:, 0], color="grey", alpha=0.6, linewidth=0.8,
+              label="naive (last value), 1 step ahead")  # fmt: skip
+    skill = figures.get("skill")
+    shown = f", skill {skill:.3f} (model MAE / naive MAE)" if skill is not None else ""
+    axes.set_title(f"Forecast of {target} (n={n} windows, horizon {horizon}){shown}")
+    axes.set(xlabel="date" if dates is not None else "position", ylabel=target)
+    legend_outside(axes)
+    return figure

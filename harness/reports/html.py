@@ -1,9 +1,6 @@
-"""report.html for one evaluation and summary.html for a batch, from the Jinja2 templates beside
-this module (templates/), written atomically.
-
-The pages are self-contained: figures and files are linked by relative paths, the styles and the
-leaderboard's sorting script are inline, nothing is fetched from the network. Text from the run
-(class names, paths, error messages) is escaped by Jinja2's autoescaping.
+"""report.html for one evaluation and summary.html for a batch, from the Jinja2 templates in
+templates/, written atomically. The pages are self-contained (relative links, inline styles and
+sorting script, nothing fetched) and the run's text is escaped by Jinja2's autoescaping.
 """
 
 import math
@@ -46,22 +43,20 @@ def _number(value):
         return "" if value is None else value
     if not math.isfinite(value):
         return ""
-    if isinstance(value, int) or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
+    return f"{value:,.0f}" if isinstance(value, int) or abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _plain(value):
+    # NumPy and pandas scalars as Python numbers, so that `is number` holds in the template.
+    return value.item() if hasattr(value, "item") else value
 
 
 _ENVIRONMENT.filters["number"] = _number
 
 
 def write_report_html(out_dir, evaluation: dict) -> Path:
-    """Writes out_dir/report.html: the evaluation's identity and headline metrics, its report
-    CSV as a table, every figure present in `out_dir` and links to every file.
-
-    Args:
-        out_dir: the report folder, already holding the report files.
-        evaluation: what metrics.json holds (`harness.evaluate.single.evaluate_checkpoint`).
-    """
+    """Writes out_dir/report.html: the `evaluation`'s identity and headline metrics (what
+    metrics.json holds), its report CSVs as tables, every figure in `out_dir` and every file."""
     out_dir = Path(out_dir)
     tables = []
     for file, title in TABLES.items():
@@ -69,19 +64,15 @@ def write_report_html(out_dir, evaluation: dict) -> Path:
             frame = pd.read_csv(out_dir / file)
             rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
             tables.append({"file": file, "title": title, "columns": list(frame), "rows": rows})
-    figures = [
-        {"file": file, "title": title}
-        for file, title in FIGURES.items()
-        if (out_dir / file).is_file()
-    ]
+    figures = [{"file": file, "title": title} for file, title in FIGURES.items()
+               if (out_dir / file).is_file()]  # fmt: skip
     # metrics.json is written after this page, as the folder's last file.
     files = {path.name for path in out_dir.iterdir() if path.suffix == ".csv"} | {"metrics.json"}
     page = _ENVIRONMENT.get_template("report.html.j2").render(
         e=evaluation, tables=tables, figures=figures, files=sorted(files)
     )
-    path = out_dir / "report.html"
-    write_text_atomic(path, page)
-    return path
+    write_text_atomic(out_dir / "report.html", page)
+    return out_dir / "report.html"
 
 
 def write_summary_html(path, frame: pd.DataFrame, *, primary_metric: str) -> Path:
@@ -93,15 +84,10 @@ def write_summary_html(path, frame: pd.DataFrame, *, primary_metric: str) -> Pat
     for _, row in frame.iterrows():
         report = Path(str(row.get("report_dir") or "")) / "report.html"
         link = os.path.relpath(report, path.parent) if report.is_file() else None
-        cells = [None if pd.isna(row[column]) else row[column] for column in columns]
-        rows.append({"link": link, "cells": [_plain(cell) for cell in cells]})
+        cells = [None if pd.isna(row[column]) else _plain(row[column]) for column in columns]
+        rows.append({"link": link, "cells": cells})
     page = _ENVIRONMENT.get_template("summary.html.j2").render(
         rows=rows, columns=columns, primary=primary_metric, csv=path.with_suffix(".csv").name
     )
     write_text_atomic(path, page)
     return path
-
-
-def _plain(value):
-    # NumPy and pandas scalars as Python numbers, so that `is number` holds in the template.
-    return value.item() if hasattr(value, "item") else value
