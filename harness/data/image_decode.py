@@ -8,13 +8,20 @@ aliasing; a file already at that size keeps its pixels). The result is float32 i
 modes run this graph, so a streamed example equals the in-memory one bit for bit.
 """
 
+import os
+
 import numpy as np
 
 from harness.errors import UsageError
 
 # Files named in a message, at most.
 SHOWN = 5
-_DECODE_BATCH = 1024
+# Files decoded in one tf.data element, looped over inside one call: tf.data's own cost per
+# element is about that of reading and decoding a small PNG, so a bundle pays it once for 64
+# files. Two bundles in flight per core keep every core decoding; AUTOTUNE starts at one and
+# ramps up too slowly for a few hundred large elements (BENCHMARKS.md, section 9).
+_BUNDLE = 64
+_IN_FLIGHT = 2 * (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
 def decode_graph(size: tuple, channels: int):
@@ -23,11 +30,7 @@ def decode_graph(size: tuple, channels: int):
 
     height, width = size
 
-    # Plain TensorFlow ops (tf.cond, no Python branches on tensors): AutoGraph's conversion of
-    # this function would only cost time, most of a small folder's load.
-    @tf.autograph.experimental.do_not_convert
-    def decode(path):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=0, expand_animations=False)
+    def converted(image):
         colour = tf.shape(image)[-1] >= 3
         image = tf.cond(colour, lambda: image[..., :3], lambda: image[..., :1])  # no alpha
         image.set_shape([None, None, None])
@@ -37,10 +40,28 @@ def decode_graph(size: tuple, channels: int):
             image = tf.cond(colour, lambda: image, lambda: tf.image.grayscale_to_rgb(image))
         image.set_shape([None, None, channels])
         same = tf.reduce_all(tf.shape(image)[:2] == [height, width])
-        image = tf.cond(
+        return tf.cond(
             same,
             lambda: tf.cast(image, tf.float32),
             lambda: tf.image.resize(image, (height, width), antialias=True),
+        )
+
+    # Plain TensorFlow ops (tf.cond, no Python branches on tensors): AutoGraph's conversion of
+    # this function would only cost time, most of a small folder's load.
+    @tf.autograph.experimental.do_not_convert
+    def decode(path):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=0, expand_animations=False)
+        image.set_shape([None, None, None])
+        shape = tf.shape(image)
+        # Most files have the training size and channels already (with an alpha channel, at
+        # most): they are only cast, the same values `converted` gives, at a fraction of its
+        # per-file operations.
+        ready = tf.logical_and(
+            tf.logical_or(shape[2] == channels, shape[2] == channels + 1),
+            tf.reduce_all(shape[:2] == [height, width]),
+        )
+        image = tf.cond(
+            ready, lambda: tf.cast(image[..., :channels], tf.float32), lambda: converted(image)
         )
         image.set_shape([height, width, channels])
         return image
@@ -63,7 +84,7 @@ def decode_files(paths: list, size: tuple, channels: int) -> np.ndarray:
 
 
 def decode_batches(paths: list, size: tuple, channels: int):
-    """Yields the decoded images in file order, a block at a time, so that a split larger than
+    """Yields the decoded images in file order, a bundle at a time, so that a split larger than
     memory can be checked and measured; the files that do not decode are named at the end,
     before anything trains.
 
@@ -73,28 +94,39 @@ def decode_batches(paths: list, size: tuple, channels: int):
     import tensorflow as tf
 
     decode = decode_graph(size, channels)
+    spec = tf.TensorSpec((*size, channels), tf.float32)
+
+    @tf.autograph.experimental.do_not_convert
+    def decode_bundle(number, bundle):
+        return number, tf.map_fn(decode, bundle, fn_output_signature=spec, parallel_iterations=1)
+
     # One UTF-8 bytes array converts to a tensor at once; a list of 50,000 strings takes seconds.
     names = np.char.encode(np.asarray([str(path) for path in paths], dtype=str), "utf-8")
-    dataset = tf.data.Dataset.from_tensor_slices((np.arange(len(paths)), names))
-    dataset = dataset.map(
-        tf.autograph.experimental.do_not_convert(lambda index, path: (index, decode(path))),
-        num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=True,
-    )
-    # A file that fails to decode is dropped here and named below, by the index it lacks.
-    dataset = dataset.ignore_errors().batch(_DECODE_BATCH).prefetch(tf.data.AUTOTUNE)
+    dataset = tf.data.Dataset.from_tensor_slices(names).batch(_BUNDLE).enumerate()
+    dataset = dataset.map(decode_bundle, num_parallel_calls=_IN_FLIGHT, deterministic=True)
+    # A bundle with a file that fails to decode is dropped here; its files are checked below.
+    dataset = dataset.ignore_errors().prefetch(tf.data.AUTOTUNE)
     seen = []
-    for index, block in dataset.as_numpy_iterator():
-        seen.append(index)
+    for number, block in dataset.as_numpy_iterator():
+        seen.append(int(number))
         yield block
-    seen = np.concatenate(seen) if seen else np.zeros(0, np.int64)
-    if len(seen) < len(paths):
-        _refuse_undecodable(paths, seen)
+    failed = sorted(set(range(-(-len(paths) // _BUNDLE))) - set(seen))
+    suspects = [path for number in failed for path in paths[number * _BUNDLE :][:_BUNDLE]]
+    if suspects:
+        _refuse_undecodable(suspects, decode)
 
 
-def _refuse_undecodable(paths: list, decoded: np.ndarray) -> None:
-    bad = sorted(set(range(len(paths))) - set(decoded.tolist()))
-    shown = ", ".join(str(paths[index]) for index in bad[:SHOWN])
+def _refuse_undecodable(suspects: list, decode) -> None:
+    """Decodes the files of the failed bundles one by one and names those that fail."""
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (np.arange(len(suspects)), np.char.encode(np.asarray(suspects, dtype=str), "utf-8"))
+    )
+    dataset = dataset.map(lambda index, path: (index, decode(path))).ignore_errors()
+    decoded = {int(index) for index, _ in dataset.as_numpy_iterator()}
+    bad = [path for index, path in enumerate(suspects) if index not in decoded]
+    shown = ", ".join(str(path) for path in bad[:SHOWN])
     more = f" and {len(bad) - SHOWN} more" if len(bad) > SHOWN else ""
     raise UsageError(
         f"{len(bad)} file(s) are not decodable images: {shown}{more}; "

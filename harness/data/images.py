@@ -128,25 +128,24 @@ def _stratified(labels: np.ndarray, fraction: float, seed: int, path: str) -> tu
 
 
 def _in_memory(parts: dict, size, channels, normalization, layout) -> tuple:
-    # One decoding pass over every split: the graph is traced once, not once a split.
+    # One decoding pass over every split (the graph traced once), written in place into one
+    # array whose splits are views, the training statistics measured block by block meanwhile.
     files = [file for split_files, _ in parts.values() for file in split_files]
-    decoded = image_decode.decode_files(files, size, channels)
-    raw, start = {}, 0
-    for split, (split_files, _) in parts.items():
-        raw[split], start = decoded[start : start + len(split_files)], start + len(split_files)
-    stats = normalization or transform.fit_pixels(raw["train"], RAW_MAX, (*size, channels))
-    decoded = image_decode.normalize(decoded, stats)  # in place: the splits are views of it
-    splits = {
-        split: (transform.shape_images(raw[split], layout), labels)
-        for split, (_, labels) in parts.items()
-    }
+    decoded = np.empty((len(files), *size, channels), np.float32)
+    measured = _decode_and_measure(files, len(parts["train"][0]), size, channels, into=decoded)
+    stats = normalization or measured
+    image_decode.normalize(decoded, stats)
+    splits, start = {}, 0
+    for split, (split_files, labels) in parts.items():
+        raw, start = decoded[start : start + len(split_files)], start + len(split_files)
+        splits[split] = (transform.shape_images(raw, layout), labels)
     return splits, stats
 
 
 def _streamed(parts: dict, size, channels, normalization, layout) -> tuple:
     # One pass decodes every file (each checked before training), measuring the training part.
     files = [file for split_files, _ in parts.values() for file in split_files]
-    measured = _streamed_stats(files, len(parts["train"][0]), size, channels)
+    measured = _decode_and_measure(files, len(parts["train"][0]), size, channels)
     stats = normalization or measured
     splits = {
         split: (image_decode.StreamedImages(files, size, channels, stats, layout), labels)
@@ -155,19 +154,25 @@ def _streamed(parts: dict, size, channels, normalization, layout) -> tuple:
     return splits, stats
 
 
-def _streamed_stats(files: list, train_count: int, size, channels) -> dict:
-    """The pixels statistics of the first `train_count` files, decoded a block at a time (never
-    all in memory); the rest are decoded only to check them."""
+def _decode_and_measure(files: list, train_count: int, size, channels, into=None) -> dict:
+    """Decodes every file once, a block at a time (into `into`, if given), and returns the pixels
+    statistics of the first `train_count`: both storage modes measure the same way, so their
+    statistics agree to the last bit."""
     total = total_sq = border = 0.0
     start = 0
     for block in image_decode.decode_batches(files, size, channels):
-        block, start = block[: max(train_count - start, 0)], start + len(block)
-        scaled = block.astype(np.float64).reshape(-1) / RAW_MAX
-        total, total_sq = total + float(scaled.sum()), total_sq + float(scaled @ scaled)
-        border += transform.border_sum(block) if len(block) else 0.0
+        if into is not None:
+            into[start : start + len(block)] = block
+        train, start = block[: max(train_count - start, 0)], start + len(block)
+        if len(train):
+            flat = train.reshape(-1).astype(np.float64)  # one block, never the whole split
+            # Not `flat @ flat`: BLAS wakes its threads for every block, which then spin on the
+            # cores that decode the next ones.
+            total, total_sq = total + float(flat.sum()), total_sq + float(np.square(flat).sum())
+            border += transform.border_sum(train)
     count = train_count * size[0] * size[1] * channels
-    mean = total / count
-    std = max(total_sq / count - mean * mean, 0.0) ** 0.5 or 1.0
+    mean = total / count / RAW_MAX
+    std = max(total_sq / count / RAW_MAX**2 - mean * mean, 0.0) ** 0.5 or 1.0
     shape = (train_count, *size, channels)
     background = border / transform.border_count(shape) / RAW_MAX
     return transform.pixel_stats(mean, std, RAW_MAX, (*size, channels), background)
