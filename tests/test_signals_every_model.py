@@ -54,27 +54,7 @@ def small_run(name: str) -> list[str]:
     ]
 
 
-# Two uninterrupted inception runs of one process already differ in the last bits: its
-# modules with BatchNorm in the four branches do, even on one inter-op or one intra-op thread;
-# with batch_norm=False they agree. No resume can match such a run bit for bit. Strict: the
-# day it holds, this fails and the exception goes.
-NOT_REPRODUCIBLE = {"inception"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True, reason="two straight runs already differ (TensorFlow on a CPU)"
-            ),
-        )
-        if name in NOT_REPRODUCIBLE
-        else name
-        for name in zoo.list_models()
-    ],
-)
+@pytest.mark.parametrize("name", zoo.list_models())
 def test_sigterm_mid_epoch_then_resume_is_bit_identical(name, tmp_path):
     argv = small_run(name)
     straight, run_dir = tmp_path / "straight", tmp_path / "run"

@@ -32,6 +32,12 @@ def run(prepared: PreparedRun, *, command=None) -> dict:
     from harness.train.fit import fit_run
 
     config = prepared.config
+    # Keras names layers from a per-process counter, and TensorFlow's graph optimizer orders
+    # the terms of a sum of gradients (a layer whose output feeds several branches) by the
+    # names: a second run in one process (cross-validation's folds, a test) would add them in
+    # another order and differ in the last bits from the same run in a fresh process, as a
+    # resumed run is. Starting from a clear session names every run's layers alike.
+    keras.backend.clear_session()
     plan = configure_devices(config.device, mixed_precision=config.mixed_precision, xla=config.xla)
     # Before anything else touches TensorFlow: a multi-worker strategy must set up the runtime.
     distribution = start_distribution(
