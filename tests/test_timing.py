@@ -32,8 +32,9 @@ def test_a_real_run_records_every_stage_once_per_epoch(tmp_path):
         train_tiny(tmp_path / "run")
     assert sorted(seconds) == sorted(timing.STAGES)
     for name in timing.STAGES:
-        # "history row" also times the learning-rate reader's trace, once, as training begins.
-        assert len(seconds[name]) == EPOCHS + (name == timing.HISTORY_ROW), name
+        # No stage has a call of its own: the learning rate a row holds comes from the train
+        # call (BoundedExecutions.learning_rate), with no reader to trace as training begins.
+        assert len(seconds[name]) == EPOCHS, name
         assert all(value > 0 for value in seconds[name]), name
     for outer, inner in NESTED:
         for epoch in range(EPOCHS):
