@@ -5,6 +5,10 @@ becomes its row in summary.csv, with a status that names the problem, and the ex
 any row is not "ok". Statuses: ok; damaged (the checkpoint asked for was damaged and the store
 restored the next intact one: the metrics are that one's, the error column names the damage);
 failed (nothing could be evaluated; the error column says why).
+
+A batch draws its figures in worker processes (`figure_worker.py`) while it evaluates the next
+run; each run's report.html and metrics.json are written, and its row shown, once its figures are.
+A figure that fails fails its row, as anything else that goes wrong in an evaluation does.
 """
 
 import dataclasses
@@ -20,7 +24,15 @@ from harness.evaluate.cross_validation import (
     write_cv_evaluations,
 )
 from harness.evaluate.data import EvalDataCache
-from harness.evaluate.single import EvalRequest, describe, evaluate_checkpoint
+from harness.evaluate.figure_worker import FigureWorkers, usable_workers
+from harness.evaluate.single import (
+    EvalRequest,
+    describe,
+    draw_curves_ahead,
+    evaluate_checkpoint,
+    finish_evaluation,
+    start_evaluation,
+)
 from harness.runs import check_writable, read_run_json
 
 EXIT_FAILED_ROWS = 1
@@ -31,6 +43,9 @@ LOOSE_SUMMARY = Path("evaluation_summary.csv")
 # A row's error is one line; long TensorFlow messages are cut to this many characters.
 MAX_ERROR_CHARS = 300
 _PRIMARY = {"accuracy": True, "mse": False}  # metric -> higher is better
+# The training curves of the first runs are drawn while TensorFlow is imported: more would only
+# wait in memory for their evaluation.
+CURVES_AHEAD = 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +57,8 @@ class EvalPlan:
     every_checkpoint: bool
     summary: Path | None  # where summary.csv goes; None for a single evaluation
     cv_parents: tuple = ()  # cross-validation parents named by --run-dir (cross_validation.py)
+    # A batch's figure workers, started with the plan so that their imports overlap TensorFlow's.
+    figures: FigureWorkers | None = None
 
 
 def plan_evaluation(args, which: str) -> EvalPlan:
@@ -72,7 +89,15 @@ def plan_evaluation(args, which: str) -> EvalPlan:
         check_checkpoint_known(runs[0], which)
         return EvalPlan(runs, dataclasses.replace(request, out=args.out), False, None)
     summary = summary_path(args.out, runs, root)
-    return EvalPlan(runs, request, args.every_checkpoint, summary, tuple(parents))
+    figures = start_figure_workers(request.plots)
+    for run_dir in [] if args.every_checkpoint else runs[:CURVES_AHEAD]:
+        draw_curves_ahead(run_dir, request, figures.draw_ahead)
+    return EvalPlan(runs, request, args.every_checkpoint, summary, tuple(parents), figures)
+
+
+def start_figure_workers(plots: bool) -> FigureWorkers:
+    """The workers a batch draws its figures in: one per usable core beside this process's."""
+    return FigureWorkers(usable_workers() if plots else 0)
 
 
 def check_checkpoint_known(run_dir: Path, which: str) -> None:
@@ -106,8 +131,11 @@ def run_evaluation(plan: EvalPlan) -> int:
     """
     if plan.summary is None:
         return _evaluate_one(plan.runs[0], plan.request)
-    check_writable(plan.summary.parent)  # before the batch, not after all of it
-    rows = evaluate_batch(plan.runs, plan.request, every_checkpoint=plan.every_checkpoint)
+    with plan.figures or start_figure_workers(plan.request.plots) as figures:
+        check_writable(plan.summary.parent)  # before the batch, not after all of it
+        rows = evaluate_batch(
+            plan.runs, plan.request, every_checkpoint=plan.every_checkpoint, figures=figures
+        )
     frame = write_summary(plan.summary, tag_cross_validation(rows))
     _print_summary(frame, plan.summary)
     write_cv_evaluations(plan.cv_parents, rows)
@@ -125,12 +153,17 @@ def _evaluate_one(run_dir: Path, request: EvalRequest) -> int:
     return EXIT_FAILED_ROWS if metrics["damage"] else 0
 
 
-def evaluate_batch(runs: list, request: EvalRequest, *, every_checkpoint: bool) -> list[dict]:
-    """Evaluates each run (each retained checkpoint with `every_checkpoint`) with a progress bar.
+def evaluate_batch(runs: list, request: EvalRequest, *, every_checkpoint: bool, figures=None):
+    """Evaluates each run (each retained checkpoint with `every_checkpoint`) with a progress bar,
+    drawing the figures in `figures`, a `FigureWorkers` the caller shuts down (default: workers
+    started and shut down here).
 
     Returns:
         One summary row per run and checkpoint, in the order evaluated.
     """
+    if figures is None:
+        with start_figure_workers(request.plots) as figures:
+            return evaluate_batch(runs, request, every_checkpoint=every_checkpoint, figures=figures)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -142,27 +175,36 @@ def evaluate_batch(runs: list, request: EvalRequest, *, every_checkpoint: bool) 
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
+
+    def show(finished):
+        for row in finished:
+            rows.append(row)
+            console.print(row_line(row), markup=False, soft_wrap=True)
+
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task("runs", total=len(runs))
         for run_dir in runs:
             progress.update(bar, description=f"{run_dir}")
-            for row in _rows_of_run(run_dir, request, cache, every_checkpoint):
-                rows.append(row)
-                console.print(row_line(row), markup=False, soft_wrap=True)
+            for finish in _evaluations_of_run(run_dir, request, cache, every_checkpoint, figures):
+                figures.then(finish)
+                show(figures.finished())
             progress.advance(bar)
+        progress.update(bar, description="figures")
+        show(figures.finished(wait=True))
         progress.update(bar, description="runs")
     return rows
 
 
-def _rows_of_run(run_dir: Path, request: EvalRequest, cache, every_checkpoint: bool):
-    # Yields each row as soon as it is done, so the progress display can show it.
+def _evaluations_of_run(run_dir: Path, request: EvalRequest, cache, every_checkpoint, figures):
+    # Yields, for each evaluation started, the function that turns it into its row once its
+    # figures are drawn (`FigureWorkers.then`).
     try:
         names = _checkpoint_names(run_dir) if every_checkpoint else [request.which]
     except UsageError as error:
-        yield failed_row(run_dir, request.which, error)
+        yield _done(failed_row(run_dir, request.which, error))
         return
     for name in names:
-        yield _evaluate_row(run_dir, dataclasses.replace(request, which=name), cache)
+        yield _start_row(run_dir, dataclasses.replace(request, which=name), cache, figures)
 
 
 def _checkpoint_names(run_dir: Path) -> list[str]:
@@ -175,16 +217,37 @@ def _checkpoint_names(run_dir: Path) -> list[str]:
     return names
 
 
-def _evaluate_row(run_dir: Path, request: EvalRequest, cache: EvalDataCache) -> dict:
+def _start_row(run_dir: Path, request: EvalRequest, cache: EvalDataCache, figures):
     try:
-        metrics = evaluate_checkpoint(run_dir, request, cache)
-    except UsageError as error:
-        return failed_row(run_dir, request.which, error)
+        evaluation = start_evaluation(run_dir, request, cache, draw=figures.draw)
     except Exception as error:
-        return failed_row(run_dir, request.which, f"{type(error).__name__}: {error}")
-    from harness.reports.summary import summary_row
+        return _done(_failed(run_dir, request.which, error))
 
-    return summary_row(metrics)
+    def finish(figure_error):
+        from harness.reports.summary import summary_row
+
+        try:
+            if figure_error is not None:
+                raise figure_error
+            return summary_row(finish_evaluation(evaluation))
+        except Exception as error:
+            return _failed(run_dir, request.which, error)
+
+    return finish
+
+
+def _done(row: dict):
+    # The finish of an evaluation that failed: its row, whatever its figures did.
+    return lambda figure_error: row
+
+
+def _failed(run_dir: Path, which: str, error: Exception) -> dict:
+    # Bad input names itself; anything else also names its type.
+    return failed_row(
+        run_dir,
+        which,
+        error if isinstance(error, UsageError) else f"{type(error).__name__}: {error}",
+    )
 
 
 def failed_row(run_dir: Path, which: str, error) -> dict:

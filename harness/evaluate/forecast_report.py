@@ -11,7 +11,7 @@ import numpy as np
 from harness.data import FORECAST_PREFIX
 
 
-def write_forecast_evaluation(out_dir, data, outputs, normalization: dict, *, plots=True) -> dict:
+def write_forecast_evaluation(out_dir, data, outputs, normalization: dict, *, plots=True, draw):
     """Writes the forecast report of one evaluation and returns its headline figures.
 
     Args:
@@ -19,7 +19,7 @@ def write_forecast_evaluation(out_dir, data, outputs, normalization: dict, *, pl
         data: the `EvalData` evaluated (a forecast:PATH data set and a split).
         outputs: the model's scaled forecasts, (n, H).
         normalization: the run's forecast-format statistics.
-        plots: draw the figures too.
+        plots: draw the figures too, through `draw` (`harness.reports.style.draw_png`'s signature).
     """
     from harness.data import forecast
     from harness.reports.forecast import write_forecast_report
@@ -39,4 +39,5 @@ def write_forecast_evaluation(out_dir, data, outputs, normalization: dict, *, pl
         dates=raw.dates,
         target=normalization["target"],
         plots=plots,
+        draw=draw,
     )

@@ -7,9 +7,10 @@ metrics.json, beside the report files: run, model, task, dataset, split, checkpo
 checkpoint_requested, epoch, step, params; metrics (the headline figures the report writer
 returns); eval_samples_per_s (forward passes only) and batch_size; damage (checkpoints the store
 skipped as damaged, else []); timing: load_data, restore, trace (compile and warm-up), predict
-and report seconds, total_seconds and report_share (report seconds / total); normalize
-(classification). With plots, the report folder also holds training_curves.png: the run's
-history.csv with the evaluated checkpoint's epoch marked; report.html, the page of it all.
+and report seconds, total_seconds and report_share (report seconds / total: this process's; in a
+batch the figures are drawn in a worker process meanwhile, `harness.evaluate.figure_worker`);
+normalize (classification). With plots, the report folder also holds training_curves.png: the
+run's history.csv with the evaluated checkpoint's epoch marked; report.html, the page of it all.
 """
 
 import dataclasses
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 from harness.data import CSV_PREFIX
-from harness.errors import UsageError
+from harness.errors import RunDamaged, UsageError
 from harness.evaluate.data import EvalDataCache
 from harness.runs import read_run_json
 
@@ -50,7 +51,17 @@ def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | No
     Raises:
         UsageError: the run, its checkpoint or the data cannot be used.
     """
+    return finish_evaluation(start_evaluation(run_dir, request, cache))
+
+
+def start_evaluation(run_dir, request: EvalRequest, cache=None, draw=None) -> dict:
+    """`evaluate_checkpoint` up to its figures, each handed to `draw` (`style.draw_png`'s
+    signature; default: drawn here), without report.html and metrics.json, which
+    `finish_evaluation` writes once the figures exist. Returns what `evaluate_checkpoint` does."""
     from harness.checkpoints.restore import restore_run_model
+
+    if draw is None:
+        from harness.reports.style import draw_png as draw
 
     marks = {"start": time.perf_counter()}
     run_dir = Path(run_dir)
@@ -66,9 +77,9 @@ def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | No
     entry = restored.checkpoint
     out_dir = Path(request.out or default_report_dir(run_dir, entry["name"], request, data.dataset))
     marks["report"] = time.perf_counter()
-    headline = _write_report(out_dir, data, timed.outputs, request, run)
+    headline = _write_report(out_dir, data, timed.outputs, request, run, draw)
     if request.plots:
-        _plot_training_curves(run_dir, run, entry, out_dir)
+        _plot_training_curves(run_dir, run, entry, out_dir, draw)
     marks["end"] = time.perf_counter()
     metrics = {
         "run": str(run_dir),
@@ -89,12 +100,36 @@ def evaluate_checkpoint(run_dir, request: EvalRequest, cache: EvalDataCache | No
     }
     if data.task == "classification":
         metrics["normalize"] = request.normalize
+    return {**metrics, "report_dir": str(out_dir)}
+
+
+def finish_evaluation(evaluation: dict) -> dict:
+    """Writes the report.html and metrics.json of a `start_evaluation` whose figures are written;
+    returns `evaluation`."""
     from harness.reports import write_metrics_json
     from harness.reports.html import write_report_html
 
-    write_report_html(out_dir, metrics)
-    write_metrics_json(out_dir, metrics)
-    return {**metrics, "report_dir": str(out_dir)}
+    metrics = {key: value for key, value in evaluation.items() if key != "report_dir"}
+    write_report_html(evaluation["report_dir"], metrics)
+    write_metrics_json(evaluation["report_dir"], metrics)
+    return evaluation
+
+
+def draw_curves_ahead(run_dir, request: EvalRequest, draw) -> None:
+    """Hands the run's training_curves.png to `draw` as `start_evaluation` will, for the checkpoint
+    the manifest names, so that a batch can draw it while TensorFlow is imported. A run this cannot
+    read is left to its evaluation, as is another data set's report folder (its name needs the
+    data loaded)."""
+    from harness.checkpoints.manifest import resolve_one
+
+    if request.dataset or request.out or not request.plots:
+        return
+    try:
+        run, (_, entry) = read_run_json(run_dir), resolve_one(run_dir, request.which)
+    except (UsageError, RunDamaged):
+        return
+    out_dir = default_report_dir(Path(run_dir), entry["name"], request, "")
+    _plot_training_curves(Path(run_dir), run, entry, out_dir, draw)
 
 
 def default_report_dir(run_dir: Path, checkpoint: str, request: EvalRequest, dataset: str) -> Path:
@@ -115,14 +150,16 @@ def _predict(model, x, batch_size):
     return predict_timed(model, x, batch_size)
 
 
-def _write_report(out_dir: Path, data, outputs, request: EvalRequest, run: dict) -> dict:
+def _write_report(out_dir: Path, data, outputs, request: EvalRequest, run: dict, draw) -> dict:
     from harness.reports import write_classification_report, write_regression_report
 
     layout, normalization = run["model"]["layout"], run["data"]["normalization"]
     if normalization.get("method") == "forecast":
         from harness.evaluate.forecast_report import write_forecast_evaluation
 
-        return write_forecast_evaluation(out_dir, data, outputs, normalization, plots=request.plots)
+        return write_forecast_evaluation(
+            out_dir, data, outputs, normalization, plots=request.plots, draw=draw
+        )
     if data.task == "classification":
         return write_classification_report(
             out_dir,
@@ -134,13 +171,14 @@ def _write_report(out_dir: Path, data, outputs, request: EvalRequest, run: dict)
             inputs=data.x,
             layout=layout,
             plots=request.plots,
+            draw=draw,
         )
     return write_regression_report(
-        out_dir, y_true=data.y, y_pred=outputs, index=data.index, plots=request.plots
+        out_dir, y_true=data.y, y_pred=outputs, index=data.index, plots=request.plots, draw=draw
     )
 
 
-def _plot_training_curves(run_dir: Path, run: dict, entry: dict, out_dir: Path) -> None:
+def _plot_training_curves(run_dir: Path, run: dict, entry: dict, out_dir: Path, draw) -> None:
     # The run's history with the evaluated checkpoint marked; a run killed before its first
     # epoch has no history rows, and then no curves.
     from harness.reports.curves import plot_training_curves
@@ -155,6 +193,7 @@ def _plot_training_curves(run_dir: Path, run: dict, entry: dict, out_dir: Path) 
             out_dir / "training_curves.png",
             monitor=run.get("config", {}).get("monitor"),
             selected=selected,
+            draw=draw,
         )
     except UsageError:
         return

@@ -13,7 +13,7 @@ from sklearn import metrics
 from sklearn.utils import column_or_1d
 
 from harness.errors import UsageError
-from harness.reports import NORMALIZE_CHOICES, scores
+from harness.reports import NORMALIZE_CHOICES, scores, style
 from harness.reports.classification_figures import write_figures
 from harness.reports.csv_cells import write_csv_atomic
 
@@ -24,7 +24,7 @@ PROBABILITY_SUM_TOLERANCE = 1e-4  # rows summing to 1 within this are rescaled t
 
 def write_classification_report(out_dir, *, y_true, probabilities, class_names, normalize="true",
                                 index=None, y_pred=None, inputs=None, layout=None,
-                                plots=True) -> dict:  # fmt: skip
+                                plots=True, draw=style.draw_png) -> dict:  # fmt: skip
     """Writes the classification report files into `out_dir`, each one atomically.
 
     Files (all but predictions.csv read back with `pd.read_csv(path, index_col=0)`):
@@ -36,7 +36,7 @@ def write_classification_report(out_dir, *, y_true, probabilities, class_names, 
         (`scores.per_class_ranking`), their mean and support-weighted mean where defined.
       - predictions.csv: index, y_true, y_pred (names), y_true_id, y_pred_id, correct, and with
         probabilities confidence (of the predicted class) and p_<class name> per class.
-      - the figures of `classification_figures.write_figures`, unless `plots` is False.
+      - unless `plots` is False, `classification_figures.write_figures`'s, through `draw`.
 
     Args:
         y_true: (n,) class ids in 0..k-1.
@@ -93,7 +93,7 @@ def write_classification_report(out_dir, *, y_true, probabilities, class_names, 
     if plots:
         matrices = (counts, normalized, normalize)
         write_figures(out_dir, matrices, predictions, probabilities, class_names, ranking,
-                      headline, inputs=inputs, layout=layout)  # fmt: skip
+                      headline, inputs=inputs, layout=layout, draw=draw)  # fmt: skip
     return headline
 
 

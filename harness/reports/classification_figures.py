@@ -10,7 +10,7 @@ from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocC
 
 from harness.reports import style
 from harness.reports.scores import CALIBRATION_BINS, one_hot
-from harness.reports.style import legend_outside, new_figure, save_png, short_name, styled
+from harness.reports.style import draw_png, legend_outside, new_figure, short_name, styled
 
 # A matrix cell's side in inches and its text size for k classes: two lines ("1234" over
 # "0.56") fit a cell from 2 classes up to 50.
@@ -27,21 +27,24 @@ DRAWN_LAYOUTS = ("image", "sequence")  # the inputs the worst-errors grid can dr
 
 
 def write_figures(out_dir, matrices, predictions, probabilities, class_names, ranking, headline,
-                  *, inputs, layout) -> None:  # fmt: skip
-    """Writes confusion_matrix.png from `matrices` (counts, normalised, how), and with
-    probabilities roc_curve.png, pr_curve.png and calibration.png; with "image" or "sequence"
+                  *, inputs, layout, draw=draw_png) -> None:  # fmt: skip
+    """Writes, through `draw`, confusion_matrix.png from `matrices` (counts, normalised, how), and
+    with probabilities roc_curve.png, pr_curve.png and calibration.png; with "image" or "sequence"
     inputs and at least one error, worst_errors.png. The rest: the report writer's values."""
-    save_png(confusion_matrix_figure(*matrices[:2], class_names, matrices[2]),
-             out_dir / "confusion_matrix.png")  # fmt: skip
+    draw(confusion_matrix_figure, out_dir / "confusion_matrix.png", *matrices[:2], class_names,
+         matrices[2])  # fmt: skip
     if probabilities is None:
         return
     truth = one_hot(predictions["y_true_id"].to_numpy(), len(class_names))
     for kind in ("roc", "pr"):
-        figure = curve_figure(kind, truth, probabilities, class_names, ranking, headline)
-        save_png(figure, out_dir / f"{kind}_curve.png")
-    save_png(calibration_figure(predictions, headline), out_dir / "calibration.png")
+        draw(curve_figure, out_dir / f"{kind}_curve.png", kind, truth, probabilities, class_names,
+             ranking, headline)  # fmt: skip
+    draw(calibration_figure, out_dir / "calibration.png", predictions, headline)
     if inputs is not None and layout in DRAWN_LAYOUTS and headline["accuracy"] < 1:
-        save_png(worst_errors_figure(inputs, layout, predictions), out_dir / "worst_errors.png")
+        wrong = predictions[~predictions["correct"]]  # only the examples the grid may show
+        top = wrong.nlargest(WORST_ERRORS_SHOWN, "confidence", keep="all").index  # ties too
+        shown = {row: np.asarray(inputs[row]) for row in top}
+        draw(worst_errors_figure, out_dir / "worst_errors.png", shown, layout, predictions)
 
 
 @styled
@@ -165,7 +168,8 @@ def worst_errors_figure(inputs, layout: str, predictions):
     """A grid of the (at most WORST_ERRORS_SHOWN) most confident wrong predictions, most
     confident first (ties in split order), each titled with its true and predicted class and
     the confidence: images for "image" inputs (n, h, w[, c]), line plots for "sequence" ones
-    (n, steps[, channels]); `predictions` is predictions.csv's frame, in the inputs' order."""
+    (n, steps[, channels]), or a dict of the shown rows' positions to their examples;
+    `predictions` is predictions.csv's frame, in the inputs' order."""
     wrong = predictions[~predictions["correct"]]
     shown = wrong.sort_values("confidence", ascending=False, kind="stable").head(WORST_ERRORS_SHOWN)
     rows, columns = max(1, math.ceil(len(shown) / WORST_ERRORS_COLUMNS)), WORST_ERRORS_COLUMNS

@@ -4,7 +4,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from harness.errors import UsageError
-from harness.reports.style import legend_outside, new_figure, save_png, styled
+from harness.reports.style import draw_png, legend_outside, new_figure, styled
 
 # Keras 3 logs "learning_rate"; older callbacks and other tools log "lr".
 LEARNING_RATE_COLUMNS = ("learning_rate", "lr")
@@ -18,14 +18,15 @@ PANEL_INCHES, PANEL_GAP_INCHES = (6.0, 2.1), 0.45
 MARGINS = (0.95, 0.6, 0.25, 0.75)  # the style's, with room for the title above panel titles
 
 
-def plot_training_curves(history_csv_path, out_png, *, metric=None, monitor=None, selected=None):
+def plot_training_curves(history_csv_path, out_png, *, metric=None, monitor=None, selected=None,
+                         draw=draw_png):  # fmt: skip
     """Draws loss, the main metric and the learning rate against epoch into a PNG, atomically.
 
     One panel each (left out if none of its columns is in the file), stacked on the epoch axis,
     on a log axis if its values span more than two decades. Every panel marks the best epoch of
     `monitor` (dotted; see `best_epoch`) and the `selected` (epoch, label) checkpoint (dashed).
     `metric` defaults to the first column in file order that is not epoch, a loss, a learning
-    rate, a time or a "val_" column. Returns the columns drawn, panel by panel.
+    rate, a time or a "val_" column. Drawn by `draw`; returns the columns drawn, panel by panel.
 
     Raises:
         UsageError: no "epoch" column or no rows, `metric` is not in it, or nothing to draw.
@@ -41,7 +42,7 @@ def plot_training_curves(history_csv_path, out_png, *, metric=None, monitor=None
         raise UsageError(f"nothing to plot in {history_csv_path}; columns: {list(history.columns)}")
     best = best_epoch(history, monitor)
     marks = [(best[0], f"best {best[1]} (epoch {best[0]})")] if best else []
-    save_png(_curves_figure(history, panels, marks + ([selected] if selected else [])), out_png)
+    draw(_curves_figure, out_png, history, panels, marks + ([selected] if selected else []))
     return [column for _, columns in panels for column in columns]
 
 

@@ -14,7 +14,7 @@ from sklearn import metrics
 
 from harness.reports.csv_cells import write_csv_atomic
 from harness.reports.regression import write_regression_report
-from harness.reports.style import legend_outside, new_figure, save_png, styled
+from harness.reports.style import draw_png, legend_outside, new_figure, styled
 
 
 def naive_forecasts(target_windows, horizon: int, season=None) -> dict:
@@ -43,17 +43,17 @@ def skill_figures(y_true, y_pred, naive: dict) -> dict:
 
 
 def write_forecast_report(out_dir, *, y_true, y_pred, target_windows, horizon, season=None,
-                          dates=None, target="target", plots=True) -> dict:  # fmt: skip
+                          dates=None, target="target", plots=True, draw=draw_png):  # fmt: skip
     """Writes the regression report files into `out_dir` (indexed by the first forecast step's
     date, or the window's position) and the forecast's own: forecast_baselines.csv (forecast:
     model, last value, seasonal naive; mae, rmse, skill: mae over the last value's) and, unless
-    `plots` is False, forecast.png. `y_true`, `y_pred` and `dates` are (n, H), `target_windows`
-    (n, W) in the target's units; returns the regression headline with `skill_figures`.
-    """
+    `plots` is False, forecast.png (through `draw`). `y_true`, `y_pred`, `dates`: (n, H), and
+    `target_windows` (n, W) in the target's units; returns the regression headline and
+    `skill_figures`."""
     y_true, y_pred = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
     index = dates[:, 0] if dates is not None else None
     headline = write_regression_report(
-        out_dir, y_true=y_true, y_pred=y_pred, index=index, plots=plots
+        out_dir, y_true=y_true, y_pred=y_pred, index=index, plots=plots, draw=draw
     )
     naive = naive_forecasts(target_windows, horizon, season)
     figures = skill_figures(y_true, y_pred, naive)
@@ -64,8 +64,8 @@ def write_forecast_report(out_dir, *, y_true, y_pred, target_windows, horizon, s
     table["skill"] = table["mae"] / figures["naive_mae"] if figures["naive_mae"] > 0 else None
     write_csv_atomic(Path(out_dir) / "forecast_baselines.csv", table, index=False)
     if plots:
-        figure = forecast_figure(y_true, y_pred, naive["last value"], dates, target, figures)
-        save_png(figure, Path(out_dir) / "forecast.png")
+        draw(forecast_figure, Path(out_dir) / "forecast.png", y_true, y_pred, naive["last value"],
+             dates, target, figures)  # fmt: skip
     return {**headline, **figures}
 
 

@@ -8,20 +8,20 @@ import pandas as pd
 from sklearn import metrics
 
 from harness.reports.csv_cells import write_csv_atomic
-from harness.reports.style import legend_outside, new_figure, save_png, styled
+from harness.reports.style import draw_png, legend_outside, new_figure, styled
 
 METRIC_COLUMNS = ["mse", "rmse", "mae", "r2", "max_error", "n"]
 MAX_PLOTTED_OUTPUTS = 4  # more lines would hide each other
 
 
-def write_regression_report(out_dir, *, y_true, y_pred, index=None, plots=True) -> dict:
+def write_regression_report(out_dir, *, y_true, y_pred, index=None, plots=True, draw=draw_png):
     """Writes the regression report files into `out_dir`, each one atomically.
 
-    Files: regression_report.csv (output, mse, rmse, mae, r2, max_error, n; row "all" covers
-    every target: sklearn's uniform average over outputs, rmse = sqrt(mse), the largest
-    max_error; with k > 1 outputs a row per output follows); predictions.csv (index, y_true,
-    y_pred, error = y_pred - y_true; with k > 1 outputs a row per example and output, with an
-    "output" column after index); unless `plots` is False, predictions.png and residuals.png.
+    Files: regression_report.csv (output, mse, rmse, mae, r2, max_error, n; row "all" covers every
+    target: sklearn's uniform average over outputs, rmse = sqrt(mse), the largest max_error; with
+    k > 1 outputs a row per output follows); predictions.csv (index, y_true, y_pred, error =
+    y_pred - y_true; with k > 1 outputs a row per example and output, with an "output" column
+    after index); unless `plots` is False, predictions.png and residuals.png (through `draw`).
 
     Args:
         y_true, y_pred: (n,) or (n, k) targets and predictions (an (n, 1) matches (n,)).
@@ -61,10 +61,10 @@ def write_regression_report(out_dir, *, y_true, y_pred, index=None, plots=True) 
         rmse, r2 = headline["rmse"], headline["r2"]
         title = f"Predicted vs true (n={num_examples}, rmse={rmse:.4g}, r2={r2:.3f})"
         x_label = "index" if numeric else "position"
-        figure = regression_figure(x_values, y_true, y_pred, x_label=x_label, title=title)
-        save_png(figure, out_dir / "predictions.png")
+        draw(regression_figure, out_dir / "predictions.png", x_values, y_true, y_pred,
+             x_label=x_label, title=title)  # fmt: skip
         title = f"Residuals (n={num_examples}, mae={headline['mae']:.4g})"
-        save_png(residuals_figure(y_true, y_pred, title=title), out_dir / "residuals.png")
+        draw(residuals_figure, out_dir / "residuals.png", y_true, y_pred, title=title)
     return {name: headline[name] for name in METRIC_COLUMNS}
 
 

@@ -78,10 +78,15 @@ def legend_outside(axes) -> None:
     figure.subplots_adjust(left=left / width, right=1 - right / width)
 
 
-def save_png(figure: Figure, path) -> None:
-    """Writes `figure` as a PNG at DPI to `path` atomically, with Matplotlib's `savefig`."""
-    buffer = io.BytesIO()
+def png_bytes(builder, *args, **kwargs) -> bytes:
+    """The figure `builder(*args, **kwargs)` as a PNG at DPI, from Matplotlib's `savefig`."""
+    figure, buffer = builder(*args, **kwargs), io.BytesIO()
     with matplotlib.rc_context(STYLE):
         # zlib's fastest level: flat-coloured figures compress well enough at it.
         figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
-    write_bytes_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def draw_png(builder, path, *args, **kwargs) -> None:
+    """Writes `png_bytes` to `path` atomically: the writers' `draw` unless given another."""
+    write_bytes_atomic(path, png_bytes(builder, *args, **kwargs))
