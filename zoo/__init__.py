@@ -9,5 +9,6 @@ from zoo.registry import (  # noqa: F401
     get_model_spec,
     hparam_meanings,
     list_models,
+    recorded_hparams,
     register_model,
 )

@@ -74,13 +74,18 @@ class ModelSpec:
     layout: str
     recipe: Recipe
     description: str
+    # Hyperparameters added after runs were recorded, with the value those runs were built with:
+    # a run.json whose model.hparams lacks one rebuilds that value (`recorded_hparams`).
+    legacy_hparams: dict = dataclasses.field(default_factory=dict)
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
 _loaded = False
 
 
-def register_model(*, task, default_dataset, layout, recipe=Recipe(), description=""):
+def register_model(
+    *, task, default_dataset, layout, recipe=Recipe(), description="", legacy_hparams=None
+):
     """Decorator that registers a builder under its function name.
 
     Args:
@@ -89,6 +94,8 @@ def register_model(*, task, default_dataset, layout, recipe=Recipe(), descriptio
         layout: "image", "flat" or "sequence": the input layout the model expects.
         recipe: the default `Recipe`.
         description: one line for `--list-models`.
+        legacy_hparams: hyperparameters added after runs were recorded, each with the value
+            those runs were built with, so that their checkpoints restore into the same model.
 
     Raises:
         ValueError: the name is registered already, or an argument is not one of the known values.
@@ -111,6 +118,7 @@ def register_model(*, task, default_dataset, layout, recipe=Recipe(), descriptio
             layout=layout,
             recipe=recipe,
             description=description or (builder.__doc__ or "").strip().splitlines()[0],
+            legacy_hparams=dict(legacy_hparams or {}),
         )
         return builder
 
@@ -208,6 +216,13 @@ def hparam_meanings(name: str) -> dict:
         elif current:
             meanings[current] += " " + line.strip()
     return {key: meanings.get(key, "") for key in builder_hparams(name)}
+
+
+def recorded_hparams(name: str, hparams: dict) -> dict:
+    """The hyperparameters a recorded run was built with: run.json's `hparams`, and for a key
+    added to the builder since (`ModelSpec.legacy_hparams`), the value of the run's time."""
+    legacy = get_model_spec(name).legacy_hparams
+    return {**{key: value for key, value in legacy.items() if key not in hparams}, **hparams}
 
 
 def builder_hparams(name: str) -> dict:

@@ -136,20 +136,21 @@ def _check_model(model: dict) -> str:
 
 def _check_hparams(model: dict, typed: dict) -> None:
     """model.hparams must be what resume builds: the builder's defaults with config.hparams (the
-    recorded --set values) over them, so that resume and evaluation build the same model."""
-    from harness.model.hparams import coerce_hparams
-    from zoo import builder_hparams
+    recorded --set values) over them, so that resume and evaluation build the same model. A key
+    added to the builder since the run was recorded is absent and takes the value of its time."""
+    from harness.model.hparams import run_hparams
+    from zoo import recorded_hparams
 
-    defaults = builder_hparams(model["name"])
     for key, value in typed.items():
         need(isinstance(value, str), f"config.hparams.{key}", "text, as --set gave it", value)
     try:
-        expected = {**defaults, **coerce_hparams(typed, defaults, model["name"])}
+        expected = run_hparams(model["name"], typed, recorded=model["hparams"])
     except UsageError as error:
         raise Malformed(f"config.hparams: {error}") from None
     expected = json.loads(json.dumps(expected))  # tuples become the lists JSON holds
-    for key in sorted(set(expected) | set(model["hparams"])):
-        found = model["hparams"].get(key, "(missing)")
+    found_hparams = recorded_hparams(model["name"], model["hparams"])
+    for key in sorted(set(expected) | set(found_hparams)):
+        found = found_hparams.get(key, "(missing)")
         need(
             found == expected.get(key, "(not a hyperparameter)"),
             f"model.hparams.{key}",

@@ -9,7 +9,8 @@ def build_model(model_info: dict, *, augment: bool, dataset: str, seed: int):
     """Builds the architecture described by run.json's "model" section.
 
     Args:
-        model_info: name, task, layout, input_shape, num_outputs and hparams.
+        model_info: name, task, layout, input_shape, num_outputs and hparams (a key added to
+            the builder after the run was recorded takes the value of its time).
         augment: the run's --augment; with model_info's "augmentations" (the names run.json
             records), which augmentation layers wrap the model (`augment.recorded_augmentations`).
         dataset: the training data set (the image shape when a model reads images flat).
@@ -18,7 +19,7 @@ def build_model(model_info: dict, *, augment: bool, dataset: str, seed: int):
     Raises:
         UsageError: the hyperparameters cannot build a model (Keras's reason is quoted).
     """
-    from zoo import create_model
+    from zoo import create_model, recorded_hparams
 
     try:
         model = create_model(
@@ -26,7 +27,7 @@ def build_model(model_info: dict, *, augment: bool, dataset: str, seed: int):
             input_shape=model_info["input_shape"],
             num_outputs=model_info["num_outputs"],
             task=model_info["task"],
-            **model_info["hparams"],
+            **recorded_hparams(model_info["name"], model_info["hparams"]),
         )
     except (ValueError, TypeError) as error:
         raise UsageError(

@@ -11,6 +11,27 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+def run_hparams(model: str, raw: dict, *, recorded: dict | None = None) -> dict:
+    """The hyperparameters a run builds: the builder's defaults with the `--set` values over them.
+
+    Args:
+        model: the zoo model's name.
+        raw: the `--set` values, as strings.
+        recorded: a recorded run's model.hparams (run.json), on resume and in checks: a key it
+            lacks was added to the builder since, and takes the value of the run's time.
+
+    Raises:
+        UsageError: an unknown key, or a value that does not parse as the default's type.
+    """
+    from zoo import builder_hparams, recorded_hparams
+
+    defaults = builder_hparams(model)
+    if recorded is not None:
+        legacy = recorded_hparams(model, recorded)
+        defaults = {**defaults, **{key: legacy[key] for key in legacy.keys() - recorded.keys()}}
+    return {**defaults, **coerce_hparams(raw, defaults, model)}
+
+
 def coerce_hparams(raw: dict, defaults: dict, model: str) -> dict:
     """Converts string values to the type of each hyperparameter's default.
 

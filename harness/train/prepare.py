@@ -10,7 +10,7 @@ from pathlib import Path
 from harness.config import LENGTH_FREE_SCHEDULES, TrainConfig, resolve_config
 from harness.errors import UsageError
 from harness.model.augment import run_augmentations
-from harness.model.hparams import coerce_hparams
+from harness.model.hparams import run_hparams
 from harness.runs import check_run_dir, default_run_dir, read_run_json
 from harness.train.args import flag_of
 from harness.train.pipeline import execution_steps, steps_per_epoch
@@ -61,15 +61,15 @@ def prepare(config: TrainConfig, *, resume=False, overwrite=False, typed=None) -
         UsageError: anything about the input that cannot work.
     """
     from harness.data import check_dataset, load_dataset
-    from zoo import builder_hparams, get_model_spec
+    from zoo import get_model_spec
 
     if resume:
         config = resume_config(config, _typed_fields(config) if typed is None else typed)
     cluster = _check_strategy(config)
     spec = get_model_spec(config.model)
     config = dataclasses.replace(config, dataset=config.dataset or spec.default_dataset)
-    defaults = builder_hparams(spec.name)
-    hparams = {**defaults, **coerce_hparams(config.hparams, defaults, spec.name)}
+    recorded = read_run_json(config.run_dir)["model"]["hparams"] if resume else None
+    hparams = run_hparams(spec.name, config.hparams, recorded=recorded)
     known_task = check_dataset(config.dataset, layout=spec.layout, model=spec.name)  # csv: None
     if known_task is not None:
         resolve_config(config, spec.recipe, task=known_task)
