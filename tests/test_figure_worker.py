@@ -83,6 +83,28 @@ def test_a_figure_that_fails_in_a_worker_hands_its_error_to_the_finish(tmp_path)
     assert not list(tmp_path.iterdir())  # no temporary file either
 
 
+def test_a_figure_drawn_ahead_is_written_when_asked_for_with_the_same_arguments(tmp_path):
+    draw_png(confusion_matrix_figure, tmp_path / "here.png", *_matrix_arguments())
+    counts, normalized, names, _ = _matrix_arguments()
+    with FigureWorkers(1) as figures:
+        figures.draw_ahead(confusion_matrix_figure, tmp_path / "a.png", *_matrix_arguments())
+        figures.draw_ahead(confusion_matrix_figure, tmp_path / "b.png", *_matrix_arguments())
+        figures.draw(confusion_matrix_figure, tmp_path / "a.png", *_matrix_arguments())
+        # Other arguments: drawn again, as asked, and the bytes drawn ahead are dropped.
+        figures.draw(confusion_matrix_figure, tmp_path / "b.png", counts, normalized, names, "all")
+        figures.then(lambda error: error)
+        assert list(figures.finished(wait=True)) == [None]
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "here.png").read_bytes()
+    draw_png(confusion_matrix_figure, tmp_path / "all.png", counts, normalized, names, "all")
+    assert (tmp_path / "b.png").read_bytes() == (tmp_path / "all.png").read_bytes()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "a.png",
+        "all.png",
+        "b.png",
+        "here.png",
+    ]
+
+
 def test_without_workers_figures_are_drawn_at_once(tmp_path):
     with FigureWorkers(0) as figures:
         figures.draw(confusion_matrix_figure, tmp_path / "here.png", *_matrix_arguments())

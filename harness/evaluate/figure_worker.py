@@ -16,6 +16,7 @@ shuts the pool down: figures not yet started are cancelled, those being drawn ar
 (atomically), and the workers exit. A worker whose main process died exits on its own.
 """
 
+import atexit
 import collections
 import concurrent.futures
 import importlib
@@ -177,6 +178,10 @@ def _start_worker(parent: int) -> None:
     threading.Thread(target=_exit_without, args=(parent,), daemon=True).start()
     for name in FIGURE_MODULES:
         importlib.import_module(name)
+    # A worker ends when its pool is shut down, its figures written whole: it exits at once
+    # rather than tearing down Matplotlib, scikit-learn and pandas module by module, which
+    # the main process would wait for.
+    atexit.register(os._exit, 0)
 
 
 def _exit_without(parent: int) -> None:
