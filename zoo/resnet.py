@@ -63,9 +63,9 @@ def residual_block(x, channels, *, strides=1):
     layout="image",
     # As for cnn: on 1257 training digits the last errors go with regularisation (shifts, turns,
     # zooms and contrast, label smoothing) and a warm-up-cosine run, not with a larger network.
-    # A step costs two to three times the cnn's on a CPU (full-resolution residual blocks), so
-    # it trains for the classic networks' half budget, 800 updates (40 epochs of the digits, 15
-    # of mnist_5k's 3600 training images), as vgg, inception and densenet do.
+    # On the 8x8 digits, where the stem keeps full resolution, a step costs about twice the
+    # cnn's on a CPU, so it trains for the classic networks' half budget, 800 updates (40 epochs
+    # of the digits, 15 of mnist_5k's 3600 training images), as vgg, inception and densenet do.
     recipe=HALF_BUDGET_RECIPE,
     description="small residual CNN with BatchNorm and identity/projection shortcuts",
     # Runs recorded before the stem could halve were built with a full-resolution stem.
