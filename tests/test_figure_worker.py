@@ -136,6 +136,10 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _is_worker(pid: int) -> bool:
     # A pool's worker, not the resource tracker multiprocessing also starts.
     try:
@@ -170,6 +174,9 @@ def test_an_interrupted_batch_leaves_whole_files_and_no_worker(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal gives a command
+        # Ctrl-C's disposition as a terminal gives it: a suite started in the background by a
+        # shell without job control ignores SIGINT, and Python keeps an inherited SIG_IGN.
+        preexec_fn=_default_sigint,
     )
     workers = []
     deadline = time.monotonic() + 180
