@@ -148,6 +148,26 @@ def _is_worker(pid: int) -> bool:
         return False
 
 
+def _stopped(pid: int, timeout: float = 10.0) -> bool:
+    """Waits until the process is stopped (SIGSTOP); False if it ended first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        if state in "TtZ":
+            return state != "Z"
+        time.sleep(0.001)
+    return False
+
+
+def _signal_masks(pid: int) -> list[str]:
+    # For the failure message: a blocked or ignored signal is the usual reason one does nothing.
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return [line for line in lines if line.startswith(("SigBlk", "SigIgn", "SigCgt"))]
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -186,13 +206,20 @@ def test_an_interrupted_batch_leaves_whole_files_and_no_worker(
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         workers = workers or [pid for pid in _children(process.pid) if _is_worker(pid)]
         time.sleep(0.01)
+    # Frozen, the batch is where the test sees it when the signal arrives: still running, with
+    # pages left to write. The signal is delivered as the group continues.
+    os.killpg(process.pid, signal.SIGSTOP)
+    frozen = _stopped(process.pid), _signal_masks(process.pid)
+    pages_then = len(list(runs.glob("*/reports/*/report.html")))
     if to_group:
         os.killpg(process.pid, signal_number)
     else:
         process.send_signal(signal_number)
+    os.killpg(process.pid, signal.SIGCONT)
     out, err = process.communicate(timeout=120)
     pages = list(runs.glob("*/reports/*/report.html"))
-    assert process.returncode == exit_code, (len(pages), out, err)
+    assert frozen[0] and pages_then < 10, ("the batch was not mid-way", frozen, pages_then, out)
+    assert process.returncode == exit_code, (frozen, pages_then, len(pages), out, err)
     assert "interrupted; nothing is left half-written" in err
     assert "Traceback" not in err
     assert workers, "no worker process was seen"
