@@ -26,7 +26,7 @@ from bench.common import WORK_DIR, log, run_child, summarize
 from bench.image_data import many_small_images, mnist_5k_folder
 
 BIG = WORK_DIR / "images_50k"
-FULL = {"images": 50_000, "load_rounds": 2, "epochs": 4, "train_rounds": 2}
+FULL = {"images": 50_000, "load_rounds": 5, "epochs": 4, "train_rounds": 2}
 QUICK = {"images": 10_000, "load_rounds": 1, "epochs": 3, "train_rounds": 1}
 
 
