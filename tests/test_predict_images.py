@@ -12,6 +12,7 @@ import pytest
 import predict
 import train
 from harness.data.image_decode import decode_files
+from tests.eval_tools import run_script
 from tests.image_tools import pattern, save, write_folder
 
 pytestmark = pytest.mark.timeout(240)
@@ -127,3 +128,14 @@ def test_without_out_the_csv_goes_into_the_run_folder(image_run, capsys):
     assert f"predictions: {kept}" in capsys.readouterr().out
     table = pd.read_csv(kept)
     assert list(table["input"]) == [str(photo)] and table["predicted"].notna().all()
+
+
+def test_the_command_prints_nothing_of_tensorflows_start_up(image_run):
+    # As a user runs it: a fresh process, where predict.py decodes the images while it checks its
+    # inputs, before its own quiet import of TensorFlow.
+    folder, run_dir = image_run
+    png = save(folder / "fresh" / "one.png", pattern(1, size=(12, 12), seed=97))
+    code, out, err = run_script("predict.py", "--run-dir", run_dir, png, "--out", folder / "f.csv")
+    assert code == 0, err
+    assert err == [], err
+    assert f"{png}" in out

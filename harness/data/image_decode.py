@@ -91,8 +91,11 @@ def decode_batches(paths: list, size: tuple, channels: int):
     Raises:
         UsageError: files that TensorFlow cannot decode, the first few and the count named.
     """
-    import tensorflow as tf
+    from harness.runtime.tf_import import import_tensorflow
 
+    # predict.py decodes its images while it checks its inputs, before the command's own
+    # import: quietly here too, or TensorFlow's native start-up lines reach the user.
+    tf = import_tensorflow()
     decode = decode_graph(size, channels)
     spec = tf.TensorSpec((*size, channels), tf.float32)
 
