@@ -121,12 +121,19 @@ def command_main(body, argv=None) -> int:
     of stdout goes away (`| head`), the command goes on and stops printing. Ctrl-C and
     SIGTERM exit 130 and 143 with one line (`harness.runtime.interrupts`).
     """
-    from harness.runtime.interrupts import Interrupted, exit_code_of, terminate_as_interrupt
+    from harness.runtime.interrupts import (
+        Interrupted,
+        exit_code_of,
+        raise_if_interrupted,
+        terminate_as_interrupt,
+    )
 
     argv = sys.argv[1:] if argv is None else argv
     try:
         with _pipe_safe_stdout(), terminate_as_interrupt():
-            return body(argv)
+            code = body(argv)
+            raise_if_interrupted()  # a signal whose interrupt a library swallowed
+            return code
     except Interrupted as stop:
         print(stop, file=sys.stderr, flush=True)
         return stop.exit_code

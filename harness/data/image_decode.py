@@ -9,6 +9,7 @@ modes run this graph, so a streamed example equals the in-memory one bit for bit
 """
 
 import os
+import sys
 
 import numpy as np
 
@@ -91,11 +92,14 @@ def decode_batches(paths: list, size: tuple, channels: int):
     Raises:
         UsageError: files that TensorFlow cannot decode, the first few and the count named.
     """
-    from harness.runtime.tf_import import import_tensorflow
+    if "tensorflow" not in sys.modules:
+        # predict.py decodes its images while it checks its inputs, before the command's own
+        # import: quietly here too, or TensorFlow's native start-up lines reach the user.
+        from harness.runtime.tf_import import import_tensorflow
 
-    # predict.py decodes its images while it checks its inputs, before the command's own
-    # import: quietly here too, or TensorFlow's native start-up lines reach the user.
-    tf = import_tensorflow()
+        import_tensorflow()
+    import tensorflow as tf
+
     decode = decode_graph(size, channels)
     spec = tf.TensorSpec((*size, channels), tf.float32)
 

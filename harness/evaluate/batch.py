@@ -34,6 +34,7 @@ from harness.evaluate.single import (
     start_evaluation,
 )
 from harness.runs import check_writable, read_run_json
+from harness.runtime.interrupts import raise_if_interrupted
 
 EXIT_FAILED_ROWS = 1
 SUMMARY_NAME = "summary.csv"
@@ -186,6 +187,7 @@ def evaluate_batch(runs: list, request: EvalRequest, *, every_checkpoint: bool, 
         for run_dir in runs:
             progress.update(bar, description=f"{run_dir}")
             for finish in _evaluations_of_run(run_dir, request, cache, every_checkpoint, figures):
+                raise_if_interrupted()  # one a library's bare except swallowed
                 figures.then(finish)
                 show(figures.finished())
             progress.advance(bar)

@@ -120,21 +120,46 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the main thread is, as Ctrl-C raises KeyboardInterrupt."""
 
 
-def _raise_terminated(signal_number, frame):
-    raise _Terminated()
+# The signals `terminate_as_interrupt`'s handler has raised for, in the order received.
+_raised: list[int] = []
+
+
+def _raise_interrupt(signal_number, frame):
+    _raised.append(signal_number)
+    raise _Terminated() if signal_number == signal.SIGTERM else KeyboardInterrupt()
 
 
 @contextlib.contextmanager
 def terminate_as_interrupt():
-    """SIGTERM raises (a KeyboardInterrupt) for the block, so cleanup on the way out runs."""
+    """SIGTERM raises (a KeyboardInterrupt) for the block, so cleanup on the way out runs.
+
+    Ctrl-C raises through the same handler, which also records the signal, unless SIGINT was
+    ignored when the process started (a background job's): that stays ignored. The record is
+    there because an interrupt raised inside a library's bare `except:` is lost. Keras has such
+    clauses on the evaluation path (`keras.src.utils.python_utils.pythonify_logs` converts every
+    evaluation's logs to floats inside one), and under load a SIGTERM or Ctrl-C sometimes let a
+    whole `evaluate.py --all` run on to exit 0. `raise_if_interrupted()`, called between units
+    of work and when the command ends, raises it again.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    del _raised[:]
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt)}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def raise_if_interrupted() -> None:
+    """Raises the interrupt of a signal received in `terminate_as_interrupt`'s block, if any:
+    the first raise was swallowed on its way out, or this would not be reached."""
+    if _raised:
+        raise _Terminated() if _raised[0] == signal.SIGTERM else KeyboardInterrupt()
 
 
 def exit_code_of(interrupt: KeyboardInterrupt) -> int:
