@@ -33,8 +33,11 @@ def write_bytes_atomic(path, data: bytes, *, durable: bool = True) -> None:
     tmp = _temporary_path(path)
     with _file_system_errors_name(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        # The open is inside the try: an interrupt raised as it returns (a Ctrl-C that arrived
+        # while it waited on the disk) would otherwise leave the new temporary behind.
         try:
+            fd = os.open(tmp, flags, 0o666)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
@@ -42,8 +45,9 @@ def write_bytes_atomic(path, data: bytes, *, durable: bool = True) -> None:
                     os.fsync(handle.fileno())
             os.replace(tmp, path)
             remove_stale_temporaries(path)
-        except BaseException:
-            if os.path.exists(tmp):
+        except BaseException as error:
+            # FileExistsError: the name is another writer's (its pid and random token).
+            if not isinstance(error, FileExistsError) and os.path.exists(tmp):
                 os.unlink(tmp)
             raise
 
