@@ -9,7 +9,6 @@ modes run this graph, so a streamed example equals the in-memory one bit for bit
 """
 
 import os
-import sys
 
 import numpy as np
 
@@ -92,14 +91,11 @@ def decode_batches(paths: list, size: tuple, channels: int):
     Raises:
         UsageError: files that TensorFlow cannot decode, the first few and the count named.
     """
-    if "tensorflow" not in sys.modules:
-        # predict.py decodes its images while it checks its inputs, before the command's own
-        # import: quietly here too, or TensorFlow's native start-up lines reach the user.
-        from harness.runtime.tf_import import import_tensorflow
+    from harness.runtime.tf_import import import_tensorflow
 
-        import_tensorflow()
-    import tensorflow as tf
-
+    # predict.py decodes its images while it checks its inputs, before the command's own
+    # import: quietly here too, or TensorFlow's native start-up lines reach the user.
+    tf = import_tensorflow()
     decode = decode_graph(size, channels)
     spec = tf.TensorSpec((*size, channels), tf.float32)
 

@@ -26,7 +26,12 @@ def native_stderr_silenced():
 
 
 def import_tensorflow(*, verbose: bool = False):
-    """Imports TensorFlow (and Keras), quietly unless `verbose`; returns the tf module."""
+    """Imports TensorFlow (and Keras), quietly unless `verbose`; returns the tf module.
+
+    Once imported, it is returned as it is: the probe and the silenced descriptor run once.
+    """
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
     if verbose:
         os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
         import tensorflow
